@@ -125,8 +125,9 @@ class Mention(_Frozen):
 
     Identity is ``(source, native_id)``: the same post collected twice is one mention (see
     PLATFORMS.md in the docs for which id each platform uses). Derived fields (``sentiment``,
-    ``intent``, ``reach``, ``influence``, ``urgency``) are filled by the monitor's pipeline;
-    each carries the method that produced it.
+    ``intent``, ``reach``, ``influence``, ``urgency``, ``terms``, ``detected_language``) are
+    filled by the monitor's pipeline; each score carries the method that produced it.
+    ``terms`` are the normalized, stemmed terms the listener aggregates into themes.
 
     Examples:
         >>> from datetime import datetime, UTC
@@ -160,6 +161,7 @@ class Mention(_Frozen):
     links: tuple[str, ...] = ()
     hashtags: tuple[str, ...] = ()
     mentioned_handles: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
     extras: Mapping[str, Any] = Field(default_factory=dict)
     sentiment: Sentiment | None = None
     intent: Intent | None = None
