@@ -199,28 +199,30 @@ def generate_week(*, start: datetime, seed: int = 0, per_day: int = 60) -> list[
             handle, name, followers, verified = authors.pick()
             platform = rng.choice(platforms)
             kind = rng.random()
+            tone: Tone | Literal["noise", "reply"]
             if kind < 0.12:
                 text, tone, brand = rng.choice(_NOISE[language]), "noise", None
             else:
                 brand = COMPETITOR if kind < 0.37 else BRAND
                 tone_weights = weights if brand == BRAND else _day_weights(0)
-                tone = rng.choices(list(tone_weights), weights=list(tone_weights.values()))[0]
+                chosen: Tone = rng.choices(list(tone_weights), weights=list(tone_weights.values()))[0]
+                tone = chosen
                 name_form = brand
                 if brand == BRAND and rng.random() < 0.08:
                     name_form = rng.choice(_MISSPELLINGS)
-                template = rng.choice(_TEMPLATES[language][tone])
+                template = rng.choice(_TEMPLATES[language][chosen])
                 text = template.format(b=name_form, p=rng.choice(_PRODUCTS))
             posts.append(
                 _post(
                     counter,
                     platform,
-                    at,
-                    (handle, name, followers, verified),
-                    language,
-                    text,
-                    tone,
-                    brand,
-                    rng,
+                    at=at,
+                    author=(handle, name, followers, verified),
+                    language=language,
+                    text=text,
+                    tone=tone,
+                    brand=brand,
+                    rng=rng,
                 )
             )
     # The influential complaint of day 5, and the brand's own replies to some complaints.
