@@ -294,4 +294,15 @@ class ConnectorNotFound(RegistryError, LookupError):
 
 
 class DeliveryError(SocialListenError):
-    """An alert sink could not deliver a notification."""
+    """An alert sink could not deliver a notification.
+
+    Attributes:
+        retryable: True when trying again later may succeed (5xx, 429, timeouts); False for
+            refusals and bad configuration, which the outbox dead-letters at once.
+    """
+
+    def __init__(
+        self, message: str, *, source: str | None = None, hint: str | None = None, retryable: bool = True
+    ) -> None:
+        super().__init__(message, source=source, hint=hint)
+        self.retryable = retryable
