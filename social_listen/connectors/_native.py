@@ -1,0 +1,101 @@
+"""Turn a :class:`~social_listen.core.Query` into a platform's native searches.
+
+When :mod:`social_listen.query` is installed with its compiler, :func:`native_search` uses
+``to_native(parsed, platform)`` for the native query strings and ``parsed.matches`` to
+enforce the full query semantics on what comes back, and reports the features the platform
+cannot search as ``unsearchable:<feature>`` notes. Without it, the query's plain terms (words
+and quoted phrases, minus operators and negated terms) become one native search each, so an
+``OR`` of brand variants still finds every variant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from social_listen.core import Mention, Query
+
+__all__ = ["NativeSearch", "native_search", "plain_terms"]
+
+logger = logging.getLogger(__name__)
+
+_TOKEN_RE = re.compile(r'(-?)"([^"]*)"|(-?)([^\s()"]+)')
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
+
+
+@dataclass(frozen=True)
+class NativeSearch:
+    """The native searches of a query on one platform.
+
+    Attributes:
+        queries: Native query strings; each is searched and the results are merged.
+        notes: ``unsearchable:<feature>`` notes for features enforced only locally.
+        matches: The local matcher of the full query, ``None`` when none is available.
+    """
+
+    queries: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    matches: Callable[[Mention], bool] | None = field(default=None, compare=False)
+
+
+def plain_terms(text: str) -> tuple[str, ...]:
+    """The positive words and quoted phrases of a query, in order, without duplicates.
+
+    Examples:
+        >>> plain_terms('acme OR "acme corp" -jobs (widget AND NOT spam)')
+        ('acme', 'acme corp', 'widget')
+    """
+    terms: list[str] = []
+    negate_next = False
+    for match in _TOKEN_RE.finditer(text):
+        phrase_neg, phrase, word_neg, word = match.groups()
+        if word is not None and word.upper() in _OPERATORS and word.isupper():
+            negate_next = word == "NOT"
+            continue
+        negated = bool(phrase_neg or word_neg) or negate_next
+        negate_next = False
+        term = (phrase if phrase is not None else word or "").strip()
+        if negated or not term or term in terms:
+            continue
+        terms.append(term)
+    return tuple(terms)
+
+
+def native_search(query: Query, platform: str) -> NativeSearch:
+    """The native searches for ``query`` on ``platform`` (see the module docstring).
+
+    Args:
+        query: The user's query.
+        platform: The platform name known to the query compiler (``"hackernews"``).
+
+    Examples:
+        >>> native_search(Query(text="acme"), "hackernews").queries
+        ('acme',)
+    """
+    compiled = _compile(query, platform)
+    if compiled is not None:
+        return compiled
+    terms = plain_terms(query.text)
+    return NativeSearch(queries=terms or (query.text.strip(),))
+
+
+def _compile(query: Query, platform: str) -> NativeSearch | None:
+    try:
+        module: Any = importlib.import_module("social_listen.query")
+    except ImportError:
+        return None
+    parse, to_native = getattr(module, "parse", None), getattr(module, "to_native", None)
+    if parse is None or to_native is None:
+        return None
+    parsed = parse(query.text)
+    native = to_native(parsed, platform)
+    queries = tuple(str(q) for q in getattr(native, "queries", ()) if str(q).strip())
+    notes = tuple(f"unsearchable:{feature}" for feature in getattr(native, "unsupported", ()))
+    matcher = getattr(parsed, "matches", None)
+    if not queries:
+        return None
+    return NativeSearch(queries=queries, notes=notes, matches=matcher if callable(matcher) else None)

@@ -1,0 +1,106 @@
+"""Runs made of several sub-runs: one per native query, instance or site, under one state.
+
+A query may compile to several native searches (one per OR branch the platform cannot
+express), and a connector may ask several hosts (Mastodon and Lemmy instances). Each part is
+paged to its end by a sub-flow (usually ``HTTPConnector.fetch_page``); :func:`run_parts`
+chains them so the whole run has one cursor (``{"part": i, "inner": ...}``) and one state
+whose watermark is promoted only after the last part finished. A crash in part 2 therefore
+resumes in part 2, and part 1's items are not skipped by a watermark moved too early.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from social_listen.core import ConfigError, Mention, Page, Query, RequestSpec, SourceState
+
+__all__ = ["PartFlow", "run_parts"]
+
+P = TypeVar("P")
+
+PartFlow = Callable[[P, str | None, SourceState], Generator[RequestSpec, httpx.Response, Page]]
+"""``(part, inner cursor, state) -> flow`` running one part's page."""
+
+
+def run_parts(
+    parts: Sequence[P],
+    fetch_part: PartFlow[P],
+    *,
+    query: Query,
+    cursor: str | None,
+    state: SourceState,
+    clamp_to: datetime,
+    source: str,
+    keep: Callable[[Mention], bool] | None = None,
+    notes: Sequence[str] = (),
+) -> Generator[RequestSpec, httpx.Response, Page]:
+    """Fetch one page of a run that walks ``parts`` in order.
+
+    Args:
+        parts: The parts of the run (native queries, instances...); at least one.
+        fetch_part: Runs one page of one part from an inner cursor.
+        query: The user's query; its label is stored on each mention.
+        cursor: The outer cursor, ``None`` to start a run.
+        state: The state the page starts from (its watermark is the run's start).
+        clamp_to: Future dates do not move the pending watermark past this.
+        source: The connector name, for errors.
+        keep: A local filter (the query's full semantics); dropped items are not counted.
+        notes: Notes added to every page (``"unsearchable:NEAR"``).
+
+    Returns:
+        The part's page with the outer cursor and the run's state.
+    """
+    if not parts:
+        raise ConfigError("nothing to collect: the query compiled to no native search", source=source)
+    index, inner = _decode(cursor, source=source, count=len(parts))
+    page = yield from fetch_part(parts[index], inner, state)
+    mentions = [m if m.query else m.model_copy(update={"query": query.label}) for m in page.mentions]
+    filtered = [m for m in mentions if keep(m)] if keep is not None else mentions
+    # The part's own state carries its extras (per-instance ids); the watermark is ours.
+    new_state = state.observe(mentions, clamp_to=clamp_to).model_copy(update={"extras": page.state.extras})
+    if page.next_cursor is not None:
+        outer: str | None = _encode(index, page.next_cursor)
+    elif index + 1 < len(parts):
+        outer = _encode(index + 1, None)
+    else:
+        outer = None
+    new_state = new_state.with_cursor(outer) if outer is not None else new_state.finish_run()
+    extra_notes = tuple(n for n in notes if n not in page.notes) if index == 0 and inner is None else ()
+    return page.model_copy(
+        update={
+            "mentions": tuple(filtered),
+            "next_cursor": outer,
+            "state": new_state,
+            "notes": (*page.notes, *extra_notes),
+        }
+    )
+
+
+def _encode(index: int, inner: str | None) -> str:
+    return json.dumps({"part": index, "inner": inner}, separators=(",", ":"))
+
+
+def _decode(cursor: str | None, *, source: str, count: int) -> tuple[int, str | None]:
+    if cursor is None:
+        return 0, None
+    try:
+        data: Any = json.loads(cursor)
+        index, inner = data["part"], data["inner"]
+    except (ValueError, TypeError, KeyError):
+        raise ConfigError(
+            "the cursor was not made by this connector",
+            source=source,
+            hint="start the run without a cursor or clear the stored state",
+        ) from None
+    if not isinstance(index, int) or not 0 <= index < count or not (inner is None or isinstance(inner, str)):
+        raise ConfigError(
+            "the cursor does not fit this query or connector configuration",
+            source=source,
+            hint="start the run without a cursor or clear the stored state",
+        )
+    return index, inner
