@@ -56,9 +56,10 @@ class RequestSpec(BaseModel):
     method: str = "GET"
     url: str
     params: Mapping[str, Any] | Sequence[tuple[str, Any]] = Field(default_factory=dict)
-    headers: Mapping[str, str] = Field(default_factory=dict)
-    json_body: Any = None
-    content: bytes | None = None
+    # Credentials travel in headers and login bodies: kept out of repr (reliability row 29).
+    headers: Mapping[str, str] = Field(default_factory=dict, repr=False)
+    json_body: Any = Field(default=None, repr=False)
+    content: bytes | None = Field(default=None, repr=False)
     user_supplied: bool = False
     expect: Literal["json", "xml", "html", "text", "any"] = "json"
 
