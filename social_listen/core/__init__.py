@@ -32,6 +32,7 @@ from social_listen.core._errors import (
     UnexpectedContentType,
     UnsafeXML,
 )
+from social_listen.core._json import load_json
 from social_listen.core._limits import DEFAULT_LIMITS, Limits
 from social_listen.core._models import (
     MENTION_SCHEMA_VERSION,
@@ -46,18 +47,31 @@ from social_listen.core._models import (
     dedupe_mentions,
     utcnow,
 )
+from social_listen.core._registry import (
+    ENTRY_POINT_GROUP,
+    ConnectorLoadWarning,
+    ConnectorRegistry,
+    available_connectors,
+    get_connector,
+    register_connector,
+)
 from social_listen.core._source import Capabilities, FetchFlow, RequestSpec, Source
 from social_listen.core._state import Page, RateLimitInfo, SkippedItem, SourceState
+from social_listen.core._stream import Deletion, StreamEvent, StreamSource
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "ENTRY_POINT_GROUP",
     "MENTION_SCHEMA_VERSION",
     "AuthError",
     "Author",
     "Capabilities",
     "Checkpointer",
     "ConfigError",
+    "ConnectorLoadWarning",
     "ConnectorNotFound",
+    "ConnectorRegistry",
+    "Deletion",
     "DeliveryError",
     "EgressBlocked",
     "FetchFlow",
@@ -96,8 +110,14 @@ __all__ = [
     "StoreCorrupt",
     "StoreError",
     "StoreWriteError",
+    "StreamEvent",
+    "StreamSource",
     "UnexpectedContentType",
     "UnsafeXML",
+    "available_connectors",
     "dedupe_mentions",
+    "get_connector",
+    "load_json",
+    "register_connector",
     "utcnow",
 ]
