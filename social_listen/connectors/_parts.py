@@ -14,12 +14,13 @@ import json
 from collections.abc import Callable, Generator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
 from social_listen.core import ConfigError, Mention, Page, Query, RequestSpec, SourceState
 
-__all__ = ["PartFlow", "run_parts"]
+__all__ = ["PartFlow", "inspect_responses", "instance_url", "run_parts"]
 
 P = TypeVar("P")
 
@@ -104,3 +105,58 @@ def _decode(cursor: str | None, *, source: str, count: int) -> tuple[int, str | 
             hint="start the run without a cursor or clear the stored state",
         )
     return index, inner
+
+
+def inspect_responses(
+    flow: Generator[RequestSpec, httpx.Response, Page],
+    check: Callable[[httpx.Response], None] | None = None,
+    *,
+    user_supplied: bool = False,
+) -> Generator[RequestSpec, httpx.Response, Page]:
+    """Relay a flow's requests and responses, checking each response before the flow sees it.
+
+    Args:
+        flow: The inner flow (usually ``HTTPConnector.fetch_page``).
+        check: Raises to stop the flow with a platform-specific error (a throttle body, a
+            plain-text error with status 200) before the base class's generic handling.
+        user_supplied: Mark every request ``user_supplied`` (hosts from the user's options:
+            Mastodon and Lemmy instances, feed URLs) so the egress guard checks them.
+    """
+    try:
+        request = next(flow)
+    except StopIteration as stop:
+        page: Page = stop.value
+        return page
+    while True:
+        if user_supplied and not request.user_supplied:
+            request = request.model_copy(update={"user_supplied": True})
+        response = yield request
+        if check is not None:
+            check(response)
+        try:
+            request = flow.send(response)
+        except StopIteration as stop:
+            result: Page = stop.value
+            return result
+
+
+def instance_url(value: str, *, source: str) -> str:
+    """Normalize a user-given instance to ``scheme://host[:port]``; only http(s) is accepted.
+
+    Examples:
+        >>> instance_url("lemmy.example/", source="lemmy")
+        'https://lemmy.example'
+    """
+    text = value.strip()
+    if "://" not in text:
+        text = f"https://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"instance {value!r} is not an http(s) URL or host name",
+            source=source,
+            hint="give instances as host names (mastodon.social) or https:// URLs",
+        )
+    if parts.username or parts.password:
+        raise ConfigError("instance URLs may not carry credentials", source=source)
+    return f"{parts.scheme}://{parts.netloc.lower()}"

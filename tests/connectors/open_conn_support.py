@@ -71,3 +71,140 @@ class Collector:
     @property
     def ids(self) -> set[str]:
         return {native_id for _, native_id in self.checkpointer.mentions}
+
+
+def fixture(name: str) -> Any:
+    """A JSON fixture from tests/connectors/fixtures (sources in fixtures/SOURCES.md)."""
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).parent / "fixtures" / name).read_text(encoding="utf-8"))
+
+
+class FakeAlgolia:
+    """Hacker News Algolia ``search_by_date`` with its 1000-hit stop, over a list of hits."""
+
+    CAP = 1000
+
+    def __init__(self, hits: list[dict[str, Any]]) -> None:
+        self.hits = sorted(hits, key=lambda h: (-h["created_at_i"], h["objectID"]))
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        params = request.url.params
+        assert request.url.path == "/api/v1/search_by_date"
+        words = params.get("query", "").lower().split()
+        selected = [h for h in self.hits if all(w in (h.get("title") or "").lower() for w in words)]
+        for clause in filter(None, params.get("numericFilters", "").split(",")):
+            for op in (">=", "<"):
+                if op in clause:
+                    field, value = clause.split(op)
+                    assert field == "created_at_i"
+                    bound = int(value)
+                    selected = [
+                        h for h in selected if (h[field] >= bound if op == ">=" else h[field] < bound)
+                    ]
+                    break
+        per_page = int(params.get("hitsPerPage", "20"))
+        page = int(params.get("page", "0"))
+        reachable = selected[: self.CAP]
+        pages = -(-len(reachable) // per_page)
+        body = {
+            "hits": reachable[page * per_page : (page + 1) * per_page],
+            "nbHits": len(selected),
+            "nbPages": pages,
+            "page": page,
+            "hitsPerPage": per_page,
+        }
+        return httpx.Response(200, json=body)
+
+
+def gzip_json(body: Any, *, status: int = 200) -> httpx.Response:
+    """A JSON response compressed with gzip, as Stack Exchange always sends."""
+    import gzip
+    import json
+
+    return httpx.Response(
+        status,
+        content=gzip.compress(json.dumps(body).encode()),
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json; charset=utf-8"},
+    )
+
+
+class FakeStackExchange:
+    """``/2.3/search/advanced``: newest first, inclusive from/to dates, no page past 25 without a key."""
+
+    def __init__(self, items: list[dict[str, Any]], *, quota: int = 10_000) -> None:
+        self.items = sorted(items, key=lambda q: (-q["creation_date"], -q["question_id"]))
+        self.quota = quota
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        p = request.url.params
+        assert request.url.path == "/2.3/search/advanced"
+        page, size = int(p.get("page", "1")), int(p.get("pagesize", "30"))
+        if page > 25 and "key" not in p:
+            return gzip_json(
+                {
+                    "error_id": 400,
+                    "error_message": "page above 25 requires access token or app key",
+                    "error_name": "bad_parameter",
+                },
+                status=400,
+            )
+        assert size <= 100
+        self.quota -= 1
+        words = p.get("q", "").lower().split()
+        selected = [
+            q
+            for q in self.items
+            if all(w in q["title"].lower() for w in words)
+            and ("fromdate" not in p or q["creation_date"] >= int(p["fromdate"]))
+            and ("todate" not in p or q["creation_date"] <= int(p["todate"]))
+        ]
+        chunk = selected[(page - 1) * size : page * size]
+        return gzip_json(
+            {
+                "items": chunk,
+                "has_more": page * size < len(selected),
+                "quota_max": 10_000,
+                "quota_remaining": self.quota,
+            }
+        )
+
+
+class FakeLemmy:
+    """``/api/v3/search`` of several instances: newest first, ``limit`` <= 50, pages or cursors."""
+
+    def __init__(self, posts: dict[str, list[dict[str, Any]]], *, cursor_hosts: tuple[str, ...] = ()) -> None:
+        self.posts = {
+            host: sorted(items, key=lambda v: v["post"]["published"], reverse=True)
+            for host, items in posts.items()
+        }
+        self.cursor_hosts = cursor_hosts
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        p = request.url.params
+        assert request.url.path == "/api/v3/search"
+        assert p["sort"] == "New"
+        limit = int(p.get("limit", "10"))
+        if limit > 50:
+            return httpx.Response(400, json={"error": "couldnt_get_posts"})
+        words = p["q"].lower().split()
+        items = [
+            v for v in self.posts[request.url.host] if all(w in v["post"]["name"].lower() for w in words)
+        ]
+        if request.url.host in self.cursor_hosts:
+            start = int(p["page_cursor"][1:]) if "page_cursor" in p else 0
+            chunk = items[start : start + limit]
+            body: dict[str, Any] = {"type_": "Posts", "posts": chunk, "comments": []}
+            if start + limit < len(items):
+                body["next_page"] = f"P{start + limit}"
+            return httpx.Response(200, json=body)
+        page = int(p.get("page", "1"))
+        chunk = items[(page - 1) * limit : page * limit]
+        return httpx.Response(200, json={"type_": "Posts", "posts": chunk, "comments": [], "communities": []})
