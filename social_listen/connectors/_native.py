@@ -35,11 +35,14 @@ class NativeSearch:
         queries: Native query strings; each is searched and the results are merged.
         notes: ``unsearchable:<feature>`` notes for features enforced only locally.
         matches: The local matcher of the full query, ``None`` when none is available.
+        compiled: True when the query compiler made the queries (in the platform's syntax),
+            False for the plain-term fallback (bare words and phrases).
     """
 
     queries: tuple[str, ...]
     notes: tuple[str, ...] = ()
     matches: Callable[[Mention], bool] | None = field(default=None, compare=False)
+    compiled: bool = False
 
 
 def plain_terms(text: str) -> tuple[str, ...]:
@@ -98,4 +101,6 @@ def _compile(query: Query, platform: str) -> NativeSearch | None:
     matcher = getattr(parsed, "matches", None)
     if not queries:
         return None
-    return NativeSearch(queries=queries, notes=notes, matches=matcher if callable(matcher) else None)
+    return NativeSearch(
+        queries=queries, notes=notes, matches=matcher if callable(matcher) else None, compiled=True
+    )

@@ -208,3 +208,31 @@ class FakeLemmy:
         page = int(p.get("page", "1"))
         chunk = items[(page - 1) * limit : page * limit]
         return httpx.Response(200, json={"type_": "Posts", "posts": chunk, "comments": [], "communities": []})
+
+
+class FakeGDELT:
+    """DOC 2.0 ``ArtList``: at most 250 articles, newest first, inside start/end datetimes."""
+
+    CAP = 250
+
+    def __init__(self, articles: list[dict[str, Any]]) -> None:
+        self.articles = sorted(articles, key=lambda a: a["seendate"], reverse=True)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        p = request.url.params
+        assert request.url.path == "/api/v2/doc/doc"
+        assert (p["mode"], p["format"], p["sort"]) == ("ArtList", "json", "DateDesc")
+        assert int(p["maxrecords"]) <= self.CAP
+        if len(p["query"].strip('"')) < 3:
+            return httpx.Response(
+                200, text="The specified phrase is too short.", headers={"Content-Type": "text/html"}
+            )
+        start = p["startdatetime"][:8] + "T" + p["startdatetime"][8:] + "Z"
+        end = p.get("enddatetime")
+        stop = end[:8] + "T" + end[8:] + "Z" if end else "99999999T999999Z"
+        selected = [a for a in self.articles if start <= a["seendate"] < stop]
+        if not selected:
+            return httpx.Response(200, text="{}", headers={"Content-Type": "application/json"})
+        return httpx.Response(200, json={"articles": selected[: int(p["maxrecords"])]})
