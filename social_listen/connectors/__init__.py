@@ -6,8 +6,17 @@ third-party ones; use :func:`social_listen.get_connector` to get one by name.
 
 from __future__ import annotations
 
+from social_listen.connectors._budget import Budget, QuotaBudget, SpendCap
+from social_listen.connectors._session_cache import (
+    FileSessionCache,
+    MemorySessionCache,
+    SessionCache,
+    SessionRecord,
+    StoredSession,
+)
 from social_listen.connectors._slicing import SlicePlan, TimeSlicer, TimeWindow
 from social_listen.connectors.base import AuthFlow, HTTPConnector, SkipItem
+from social_listen.connectors.bluesky import BlueskyConnector
 from social_listen.connectors.pagination import (
     AfterFullnamePaginator,
     CursorPaginator,
@@ -26,19 +35,28 @@ from social_listen.connectors.pagination import (
 __all__ = [
     "AfterFullnamePaginator",
     "AuthFlow",
+    "BlueskyConnector",
+    "Budget",
     "CursorPaginator",
+    "FileSessionCache",
     "HTTPConnector",
     "LinkHeaderPaginator",
     "MaxIdPaginator",
+    "MemorySessionCache",
     "MinIdPaginator",
     "PageHistory",
     "PageNumberPaginator",
     "PageResponse",
     "Paginator",
     "Params",
+    "QuotaBudget",
+    "SessionCache",
+    "SessionRecord",
     "SinglePage",
     "SkipItem",
     "SlicePlan",
+    "SpendCap",
+    "StoredSession",
     "TimeSlicer",
     "TimeWindow",
     "get_path",

@@ -1,0 +1,170 @@
+"""Helpers shared by the account connectors: response hooks, rate-limit dialects, local matching.
+
+:func:`observe_responses` runs a ``fetch_page`` flow and lets a connector look at (or replace)
+each response before the flow sees it: YouTube turns a 403 ``quotaExceeded`` into
+``QuotaExceeded``, X collects ``includes.users``, Reddit counts listing items. The rate-limit
+readers turn each platform's headers into :class:`~social_listen.core.RateLimitInfo`, with
+epoch resets corrected for clock skew with the ``Date`` header (reliability row 6).
+:func:`query_matcher` is the client-side filter for sources that cannot search (Jetstream,
+Telegram): the compiled query matcher when ``social_listen.query`` provides one, else the
+query's plain terms as whole words.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import re
+from collections.abc import Callable, Generator
+from datetime import UTC, datetime, timedelta
+from typing import Literal, TypeVar
+
+import httpx
+
+from social_listen.connectors._native import native_search, plain_terms
+from social_listen.core import Mention, Query, RateLimitInfo, RequestSpec
+
+__all__ = ["header_number", "observe_responses", "query_matcher", "read_rate_limit"]
+
+R = TypeVar("R")
+
+ResponseHook = Callable[[RequestSpec, httpx.Response], httpx.Response]
+"""Sees each ``(request, response)``; returns the response the flow gets (or raises)."""
+
+
+def observe_responses(
+    flow: Generator[RequestSpec, httpx.Response, R], hook: ResponseHook
+) -> Generator[RequestSpec, httpx.Response, R]:
+    """Run ``flow``, passing every response through ``hook`` first.
+
+    Args:
+        flow: A sans-I/O flow (``fetch_page`` or an auth sub-flow).
+        hook: Called with the request and its response before the flow receives it.
+
+    Returns:
+        What ``flow`` returns.
+    """
+    try:
+        request = next(flow)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    while True:
+        response = yield request
+        response = hook(request, response)
+        try:
+            request = flow.send(response)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+def header_number(response: httpx.Response, name: str) -> float | None:
+    """A header as a finite number (``"598.0"`` included), ``None`` when absent or absurd."""
+    raw = response.headers.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and 0 <= value < 1e12 else None
+
+
+def _server_skew(response: httpx.Response, now: datetime) -> timedelta:
+    raw = response.headers.get("date")
+    if not raw:
+        return timedelta(0)
+    try:
+        server = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return timedelta(0)
+    if server.tzinfo is None:
+        server = server.replace(tzinfo=UTC)
+    return now - server
+
+
+def read_rate_limit(
+    response: httpx.Response,
+    *,
+    limit: str | None,
+    remaining: str,
+    reset: str,
+    reset_kind: Literal["seconds", "epoch"],
+    used: str | None = None,
+    now: datetime | None = None,
+) -> RateLimitInfo | None:
+    """Read one platform's rate-limit headers.
+
+    Args:
+        response: The response.
+        limit: Header with the window's size (``None`` when the platform sends ``used``).
+        remaining: Header with the requests left.
+        reset: Header with the reset time.
+        reset_kind: ``"seconds"`` until the reset (Reddit, floats allowed) or an ``"epoch"``
+            time in seconds (Bluesky, X), corrected for skew with the ``Date`` header.
+        used: Header with the requests used (Reddit), to derive the limit.
+        now: The current time.
+
+    Returns:
+        The signals, or ``None`` when the response has none of the headers.
+
+    Examples:
+        >>> r = httpx.Response(200, headers={"x-ratelimit-remaining": "598.0",
+        ...     "x-ratelimit-used": "2", "x-ratelimit-reset": "30"})
+        >>> info = read_rate_limit(r, limit=None, used="x-ratelimit-used",
+        ...     remaining="x-ratelimit-remaining", reset="x-ratelimit-reset", reset_kind="seconds",
+        ...     now=datetime(2026, 1, 1, tzinfo=UTC))
+        >>> info.limit, info.remaining, info.reset_at.isoformat()
+        (600.0, 598.0, '2026-01-01T00:00:30+00:00')
+    """
+    current = now or datetime.now(UTC)
+    left = header_number(response, remaining)
+    size = header_number(response, limit) if limit else None
+    spent = header_number(response, used) if used else None
+    if size is None and spent is not None and left is not None:
+        size = spent + left
+    reset_value = header_number(response, reset)
+    reset_at: datetime | None = None
+    if reset_value is not None:
+        if reset_kind == "seconds":
+            reset_at = current + timedelta(seconds=reset_value)
+        else:
+            try:
+                server_reset = datetime.fromtimestamp(reset_value, UTC)
+            except (OverflowError, OSError, ValueError):
+                server_reset = None
+            if server_reset is not None:
+                reset_at = server_reset + _server_skew(response, current)
+    if left is None and size is None and reset_at is None:
+        return None
+    return RateLimitInfo(limit=size, remaining=left, reset_at=reset_at)
+
+
+def query_matcher(query: Query, platform: str) -> Callable[[Mention], bool]:
+    """A local filter with the query's semantics, for sources that cannot search.
+
+    Uses the compiled matcher of :mod:`social_listen.query` when it is available; otherwise a
+    mention matches when its title or text contains one of the query's plain terms as whole
+    words (case-insensitive). A query without terms (``"*"``) keeps everything.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> keep = query_matcher(Query(text='acme OR "acme corp"'), "telegram")
+        >>> keep(Mention(source="t", native_id="1", text="I love ACME!",
+        ...              created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        True
+    """
+    search = native_search(query, platform)
+    if search.matches is not None:
+        return search.matches
+    terms = [t for t in plain_terms(query.text) if t != "*"]
+    if not terms:
+        return lambda mention: True
+    pattern = re.compile(
+        "|".join(rf"(?<!\w){re.escape(term)}(?!\w)" for term in sorted(terms, key=len, reverse=True)),
+        re.IGNORECASE,
+    )
+
+    def matches(mention: Mention) -> bool:
+        return bool(pattern.search(mention.text) or (mention.title and pattern.search(mention.title)))
+
+    return matches
