@@ -362,6 +362,7 @@ class HTTPConnector:
         mentions, skipped, reached_since = self._parse_items(raw_items, window=window, state=state, run=run)
         page_resp = PageResponse(response=response, body=body, items=raw_items, token=run.token, url=url)
         token = None if reached_since else self.paginator.next_page(page_resp)
+        run = self._track_slice(run, mentions, served=len(raw_items))
         return self._advance(
             state, mentions, skipped, run=run, token=token, response=response, notes=notes, requests=requests
         )
@@ -477,13 +478,12 @@ class HTTPConnector:
     ) -> Page:
         if token is not None:
             history = run.history.advance(token, source=self.name)
-            run = self._track_slice(run, mentions).model_copy(update={"token": token, "history": history})
+            run = run.model_copy(update={"token": token, "history": history})
             return self._continue(
                 state, mentions, skipped, run=run, response=response, notes=notes, requests=requests
             )
         if run.plan is not None and self.slicer is not None:
             before = run.plan
-            run = self._track_slice(run, mentions)
             if run.slice_items >= self.slicer.result_cap and run.slice_oldest is not None:
                 plan = self.slicer.on_cap_reached(before, oldest=run.slice_oldest)
                 # Still in the same slice (shrunk below the oldest item): the items at the
@@ -511,8 +511,9 @@ class HTTPConnector:
             state, mentions, skipped, run=run, response=response, notes=notes, requests=requests
         )
 
-    def _track_slice(self, run: _RunCursor, mentions: list[Mention]) -> _RunCursor:
-        if run.plan is None or not mentions:
+    def _track_slice(self, run: _RunCursor, mentions: list[Mention], *, served: int) -> _RunCursor:
+        """Count the results the platform served in the slice and the oldest time kept."""
+        if run.plan is None:
             return run
         oldest, ids = run.slice_oldest, set(run.slice_oldest_ids)
         for mention in mentions:
@@ -523,7 +524,7 @@ class HTTPConnector:
                 ids.add(mention.native_id)
         return run.model_copy(
             update={
-                "slice_items": run.slice_items + len(mentions),
+                "slice_items": run.slice_items + served,
                 "slice_oldest": oldest,
                 "slice_oldest_ids": frozenset(ids),
             }
