@@ -7,6 +7,7 @@ third-party ones; use :func:`social_listen.get_connector` to get one by name.
 from __future__ import annotations
 
 from social_listen.connectors._budget import Budget, QuotaBudget, SpendCap
+from social_listen.connectors._html import HTMLText, extract_html, html_to_text
 from social_listen.connectors._session_cache import (
     FileSessionCache,
     MemorySessionCache,
@@ -39,6 +40,7 @@ __all__ = [
     "Budget",
     "CursorPaginator",
     "FileSessionCache",
+    "HTMLText",
     "HTTPConnector",
     "LinkHeaderPaginator",
     "MaxIdPaginator",
@@ -59,5 +61,7 @@ __all__ = [
     "StoredSession",
     "TimeSlicer",
     "TimeWindow",
+    "extract_html",
     "get_path",
+    "html_to_text",
 ]
