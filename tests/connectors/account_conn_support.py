@@ -163,3 +163,102 @@ class FakeBluesky:
             body["cursor"] = str(end)
         headers = {"ratelimit-limit": "3000", "ratelimit-remaining": "2999", "ratelimit-reset": "1800000000"}
         return httpx.Response(200, json=body, headers=headers)
+
+
+def reddit_child(
+    index: int, when: datetime, *, subreddit: str = "acmeusers", text: str = "acme"
+) -> dict[str, Any]:
+    return {
+        "kind": "t3",
+        "data": {
+            "id": f"p{index:05d}",
+            "name": f"t3_p{index:05d}",
+            "title": f"{text} post {index}",
+            "selftext": "",
+            "author": f"user{index}",
+            "subreddit": subreddit,
+            "created_utc": when.timestamp(),
+            "score": index,
+            "num_comments": 0,
+            "permalink": f"/r/{subreddit}/comments/p{index:05d}/x/",
+            "url": f"https://www.reddit.com/r/{subreddit}/comments/p{index:05d}/x/",
+            "is_self": True,
+        },
+    }
+
+
+class FakeReddit:
+    """Token endpoint, /search, /r/<sub>/search and /r/<sub>/new with the listing cap."""
+
+    def __init__(
+        self,
+        children: list[dict[str, Any]] | None = None,
+        *,
+        client_id: str = "test-client-id",
+        client_secret: str = "test-client-secret",
+        cap: int = 1000,
+        expires_in: int = 86400,
+    ) -> None:
+        self.children = children or []
+        self.basic = (
+            "Basic " + __import__("base64").b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        )
+        self.cap = cap
+        self.expires_in = expires_in
+        self.tokens = 0
+        self.listings = 0
+        self.valid: set[str] = set()
+        self.force_status: list[int] = []
+        self.user_agents: set[str] = set()
+        self.paths: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.user_agents.add(request.headers.get("user-agent", ""))
+        if request.url.path == "/api/v1/access_token":
+            self.tokens += 1
+            if request.headers.get("authorization") != self.basic:
+                return httpx.Response(401, json={"message": "Unauthorized", "error": 401})
+            assert request.content == b"grant_type=client_credentials"
+            token = f"test-reddit-token-{self.tokens}"
+            self.valid = {token}
+            return httpx.Response(
+                200,
+                json={
+                    "access_token": token,
+                    "token_type": "bearer",
+                    "expires_in": self.expires_in,
+                    "scope": "*",
+                },
+            )
+        self.listings += 1
+        self.paths.append(request.url.path)
+        if self.force_status:
+            return httpx.Response(self.force_status.pop(0), json={"message": "Forbidden", "error": 403})
+        bearer = request.headers.get("authorization", "").removeprefix("bearer ")
+        if bearer not in self.valid:
+            return httpx.Response(401, json={"message": "Unauthorized", "error": 401})
+        parts = request.url.path.strip("/").split("/")
+        subreddit = parts[1] if parts[0] == "r" else None
+        params = request.url.params
+        words = params.get("q", "").lower().split()
+        selected = [
+            c
+            for c in self.children
+            if (subreddit is None or c["data"]["subreddit"] == subreddit)
+            and all(w in c["data"]["title"].lower() for w in words)
+        ]
+        selected.sort(key=lambda c: c["data"]["created_utc"], reverse=True)
+        selected = selected[: self.cap]
+        start = 0
+        if "after" in params:
+            names = [c["data"]["name"] for c in selected]
+            start = names.index(params["after"]) + 1 if params["after"] in names else len(selected)
+        limit = min(int(params.get("limit", "25")), 100)
+        page = selected[start : start + limit]
+        after = page[-1]["data"]["name"] if page and start + limit < len(selected) else None
+        headers = {"x-ratelimit-used": "3", "x-ratelimit-remaining": "597.0", "x-ratelimit-reset": "42"}
+        return httpx.Response(
+            200,
+            json={"kind": "Listing", "data": {"after": after, "before": None, "children": page}},
+            headers=headers,
+        )
