@@ -362,7 +362,7 @@ class HTTPConnector:
         mentions, skipped, reached_since = self._parse_items(raw_items, window=window, state=state, run=run)
         page_resp = PageResponse(response=response, body=body, items=raw_items, token=run.token, url=url)
         token = None if reached_since else self.paginator.next_page(page_resp)
-        run = self._track_slice(run, mentions, served=len(raw_items))
+        run = self._count_slice(run, mentions, served=len(raw_items))
         return self._advance(
             state, mentions, skipped, run=run, token=token, response=response, notes=notes, requests=requests
         )
@@ -511,7 +511,7 @@ class HTTPConnector:
             state, mentions, skipped, run=run, response=response, notes=notes, requests=requests
         )
 
-    def _track_slice(self, run: _RunCursor, mentions: list[Mention], *, served: int) -> _RunCursor:
+    def _count_slice(self, run: _RunCursor, mentions: list[Mention], *, served: int) -> _RunCursor:
         """Count the results the platform served in the slice and the oldest time kept."""
         if run.plan is None:
             return run
