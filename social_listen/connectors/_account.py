@@ -33,13 +33,18 @@ ResponseHook = Callable[[RequestSpec, httpx.Response], httpx.Response]
 
 
 def observe_responses(
-    flow: Generator[RequestSpec, httpx.Response, R], hook: ResponseHook
+    flow: Generator[RequestSpec, httpx.Response, R],
+    hook: ResponseHook,
+    *,
+    before: Callable[[RequestSpec], None] | None = None,
 ) -> Generator[RequestSpec, httpx.Response, R]:
     """Run ``flow``, passing every response through ``hook`` first.
 
     Args:
         flow: A sans-I/O flow (``fetch_page`` or an auth sub-flow).
         hook: Called with the request and its response before the flow receives it.
+        before: Called with each request before it is sent; raising stops the flow there
+            (budgets refuse a request that would exceed them).
 
     Returns:
         What ``flow`` returns.
@@ -49,6 +54,8 @@ def observe_responses(
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
     while True:
+        if before is not None:
+            before(request)
         response = yield request
         response = hook(request, response)
         try:
