@@ -28,6 +28,7 @@ SocialListenError
 │   ├── StoreBusy                       writers kept the lock past the busy timeout
 │   ├── StoreCorrupt                    the file is not a healthy database
 │   ├── StoreWriteError                 disk full, read-only, constraint broken
+│   ├── LeaseLost                       another collector took over a leased source
 │   └── InvalidFilter (ValueError)      a sort key/column/filter not on the allow-list
 ├── RegistryError                       connector registry problems
 │   └── ConnectorNotFound (LookupError)
@@ -46,6 +47,7 @@ __all__ = [
     "DeliveryError",
     "EgressBlocked",
     "InvalidFilter",
+    "LeaseLost",
     "MissingDependency",
     "PaginationLoop",
     "ParseError",
@@ -275,6 +277,12 @@ class StoreWriteError(StoreError):
     """A write failed (disk full, read-only file); nothing of it was committed."""
 
     default_hint = "free space or fix permissions, then run again; nothing partial was committed"
+
+
+class LeaseLost(StoreError):
+    """A source lease expired and another collector took the source; nothing was committed."""
+
+    default_hint = "stop collecting this source; its new holder resumes from the committed state"
 
 
 class InvalidFilter(StoreError, ValueError):

@@ -1,0 +1,705 @@
+"""The backend-neutral half of the SQL stores: the write path, reads, aggregates, erasure.
+
+:class:`SQLStoreBase` holds everything both backends share; a backend supplies connections
+(``_write_tx``/``_read_tx`` yielding a cursor that takes ``?`` placeholders), id reservation
+and its full-text hooks. The write path decides in Python, after one indexed lookup per page,
+which mentions are new, which are edits (a new version), which are redeliveries (no-op, or a
+refresh of engagement counts) and which were deleted or erased (tombstoned, never
+resurrected), then writes them with ``executemany`` in the caller's single transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from decimal import Decimal
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from social_listen.core import Mention, Page, SourceState, utcnow
+from social_listen.store._leases import Lease, Leases, check_lease
+from social_listen.store._outbox import Outbox, insert_outbox
+from social_listen.store._protocol import (
+    AggregateResult,
+    Filter,
+    MentionVersion,
+    OutboxItem,
+    RetentionPolicy,
+)
+from social_listen.store._rows import (
+    BODY_COLUMNS,
+    MENTION_COLUMNS,
+    SELECT_COLUMNS,
+    derived_json,
+    dumps,
+    from_us,
+    mention_from_row,
+    mention_rows,
+    tag_values,
+    to_us,
+)
+from social_listen.store._sql import Dialect, bucket_edges, compile_filter, plan_aggregate, sort_clause
+
+__all__ = ["Cursor", "SQLStoreBase"]
+
+logger = logging.getLogger(__name__)
+_CHUNK = 400
+_METRIC_COLS = ("likes", "shares", "replies", "quotes", "views", "score", "engagement", "author_followers")
+
+
+class Cursor(Protocol):
+    """The DB-API subset the stores use (``?`` placeholders)."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement."""
+        ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        """Run one statement per row."""
+        ...
+
+    def fetchone(self) -> Any:
+        """One row or ``None``."""
+        ...
+
+    def fetchall(self) -> list[Any]:
+        """Every remaining row."""
+        ...
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+class SQLStoreBase:
+    """Shared implementation of :class:`~social_listen.store.MentionStore` over SQL."""
+
+    dialect: Dialect
+    languages: tuple[str, ...] = ("en", "hu", "ro")
+    name: str = "store"
+    _skip_locked = ""
+    _for_update = ""
+
+    @property
+    def outbox(self) -> Outbox:
+        """The alert outbox of this store."""
+        return Outbox(self)
+
+    @property
+    def leases(self) -> Leases:
+        """Source leases and shared rate budgets of this store."""
+        return Leases(self)
+
+    # --- backend hooks -----------------------------------------------------------------------
+    def _write_tx(self) -> AbstractContextManager[Cursor]:
+        raise NotImplementedError
+
+    def _read_tx(self) -> AbstractContextManager[Cursor]:
+        raise NotImplementedError
+
+    def _reserve_ids(self, cur: Cursor, n: int) -> list[int]:
+        raise NotImplementedError
+
+    def _body_extra(self, mention: Mention) -> tuple[Any, ...]:
+        return ()
+
+    def _body_extra_columns(self) -> tuple[str, ...]:
+        return ()
+
+    def _text_changed(self, cur: Cursor, ids: Sequence[int], *, replaced: bool) -> None:
+        """Called after mentions were inserted or their text/language changed."""
+
+    def _text_deleted(self, cur: Cursor, id_subquery: str, params: Sequence[Any]) -> None:
+        """Called before the mentions selected by ``id_subquery`` are deleted."""
+
+    def _language_changed(self, cur: Cursor, pairs: Sequence[tuple[int, str | None]]) -> None:
+        """Called after enrichment changed the detected language of mentions."""
+        self._text_changed(cur, [mention_id for mention_id, _ in pairs], replaced=True)
+
+    def _before_text_query(self) -> None:
+        """Called before a read that uses full-text search."""
+
+    # --- write path --------------------------------------------------------------------------
+    def commit_page(
+        self,
+        page: Page,
+        state: SourceState,
+        *,
+        source_key: str,
+        outbox: Iterable[OutboxItem] = (),
+        lease: Lease | None = None,
+    ) -> None:
+        """Commit a page's mentions, the state after it and outbox rows in ONE transaction.
+
+        Mentions are upserted on ``(source, native_id)``: a redelivery of the same content is a
+        no-op (engagement counts are refreshed), an edit (a different ``content_hash()``, not
+        older than the stored ``edited_at`` and not a previous version) becomes a new version
+        of the same mention, and a deleted or erased mention is not stored again.
+
+        Args:
+            page: The page just fetched.
+            state: The source state after the page.
+            source_key: Which collection the state belongs to.
+            outbox: Alert notifications to deliver after commit (deduplicated by key).
+            lease: A :class:`~social_listen.store.Lease`; the commit fails with ``LeaseLost``
+                when another collector took the source over.
+
+        Raises:
+            StoreBusy: The database stayed locked past the busy timeout and the retries.
+            StoreWriteError: The write failed (disk full, read-only); nothing was committed.
+
+        Examples:
+            >>> from social_listen.store import SQLiteStore
+            >>> from social_listen.core import Page, SourceState
+            >>> store = SQLiteStore(":memory:")
+            >>> store.commit_page(Page(), SourceState(), source_key="hn:acme")
+            >>> store.load_state("hn:acme") == SourceState()
+            True
+        """
+        latest: dict[tuple[str, str], Mention] = {}
+        for mention in page.mentions:
+            latest[mention.key] = mention
+        items = list(outbox)
+        now = to_us(utcnow())
+        with self._write_tx() as cur:
+            if lease is not None:
+                check_lease(cur, lease, now=now, lock=self._for_update)
+            self._write_mentions(cur, list(latest.values()), now)
+            cur.execute(
+                "INSERT INTO source_states (source_key, state, commits, updated_at) VALUES (?, ?, 1, ?) "
+                "ON CONFLICT (source_key) DO UPDATE SET state = excluded.state, "
+                "commits = source_states.commits + 1, updated_at = excluded.updated_at",
+                (source_key, state.model_dump_json(), now),
+            )
+            if items:
+                insert_outbox(cur, items, now=now)
+
+    def _lookup(
+        self, cur: Cursor, mentions: Sequence[Mention]
+    ) -> tuple[dict[tuple[str, str], tuple[Any, ...]], set[tuple[str, str]]]:
+        by_source: dict[str, list[str]] = {}
+        for mention in mentions:
+            by_source.setdefault(mention.source, []).append(mention.native_id)
+        existing: dict[tuple[str, str], tuple[Any, ...]] = {}
+        tombs: set[tuple[str, str]] = set()
+        cols = ", ".join(("id", "version", "content_hash", "edited_at", *_METRIC_COLS))
+        for source, ids in by_source.items():
+            for chunk in _chunks(ids):
+                marks = _marks(len(chunk))
+                cur.execute(
+                    f"SELECT native_id, {cols} FROM mentions WHERE source = ? AND native_id IN ({marks})",
+                    (source, *chunk),
+                )
+                for row in cur.fetchall():
+                    existing[(source, row[0])] = tuple(row[1:])
+                cur.execute(
+                    f"SELECT native_id FROM tombstones WHERE source = ? AND native_id IN ({marks})",
+                    (source, *chunk),
+                )
+                tombs.update((source, row[0]) for row in cur.fetchall())
+        return existing, tombs
+
+    def _write_mentions(self, cur: Cursor, mentions: Sequence[Mention], now: int) -> None:
+        if not mentions:
+            return
+        existing, tombs = self._lookup(cur, mentions)
+        new = [m for m in mentions if m.key not in existing and m.key not in tombs]
+        edits: list[tuple[Mention, tuple[Any, ...]]] = []
+        refresh: list[tuple[Any, ...]] = []
+        for mention in mentions:
+            found = existing.get(mention.key)
+            if found is None:
+                continue
+            if mention.content_hash() == found[2]:
+                metrics = mention.metrics
+                fresh = (
+                    metrics.likes,
+                    metrics.shares,
+                    metrics.replies,
+                    metrics.quotes,
+                    metrics.views,
+                    metrics.score,
+                    metrics.engagement,
+                    mention.author.followers if mention.author else None,
+                )
+                if fresh != tuple(found[4:]):
+                    refresh.append((*fresh, to_us(mention.collected_at), found[0]))
+                continue
+            if mention.edited_at is not None and found[3] is not None and to_us(mention.edited_at) < found[3]:
+                continue
+            edits.append((mention, found))
+        if edits:
+            edits = self._drop_old_versions(cur, edits)
+        ids = self._reserve_ids(cur, len(new)) if new else []
+        narrow_rows: list[tuple[Any, ...]] = []
+        body_rows: list[tuple[Any, ...]] = []
+        tag_rows: list[tuple[str, str, int]] = []
+        for mention, mention_id in zip(new, ids, strict=True):
+            narrow, body, tags = mention_rows(mention, mention_id, 1)
+            narrow_rows.append(narrow)
+            body_rows.append(body + self._body_extra(mention))
+            tag_rows.extend((kind, value, mention_id) for kind, value in tags)
+        mcols = ", ".join(MENTION_COLUMNS)
+        bcols = ", ".join(BODY_COLUMNS + self._body_extra_columns())
+        if narrow_rows:
+            cur.executemany(
+                f"INSERT INTO mentions ({mcols}) VALUES ({_marks(len(MENTION_COLUMNS))})", narrow_rows
+            )
+            cur.executemany(
+                f"INSERT INTO mention_bodies ({bcols}) VALUES ({_marks(len(body_rows[0]))})", body_rows
+            )
+        if edits:
+            self._write_edits(cur, edits, now, tag_rows)
+        if tag_rows:
+            cur.executemany("INSERT INTO mention_tags (kind, value, mention_id) VALUES (?, ?, ?)", tag_rows)
+        if refresh:
+            sets = ", ".join(f"{c} = ?" for c in (*_METRIC_COLS, "collected_at"))
+            cur.executemany(f"UPDATE mentions SET {sets} WHERE id = ?", refresh)
+        if ids:
+            self._text_changed(cur, ids, replaced=False)
+
+    def _drop_old_versions(
+        self, cur: Cursor, edits: list[tuple[Mention, tuple[Any, ...]]]
+    ) -> list[tuple[Mention, tuple[Any, ...]]]:
+        """Drop edits whose content equals an earlier version (a late redelivery)."""
+        seen: set[tuple[int, str]] = set()
+        ids = [found[0] for _, found in edits]
+        for chunk in _chunks(ids):
+            cur.execute(
+                "SELECT mention_id, content_hash FROM mention_versions "
+                f"WHERE mention_id IN ({_marks(len(chunk))})",
+                tuple(chunk),
+            )
+            seen.update((row[0], row[1]) for row in cur.fetchall())
+        return [(m, f) for m, f in edits if (f[0], m.content_hash()) not in seen]
+
+    def _write_edits(
+        self,
+        cur: Cursor,
+        edits: list[tuple[Mention, tuple[Any, ...]]],
+        now: int,
+        tag_rows: list[tuple[str, str, int]],
+    ) -> None:
+        ids = [found[0] for _, found in edits]
+        cur.executemany(
+            "INSERT INTO mention_versions (mention_id, version, content_hash, edited_at, title, text, url, "
+            "raw, replaced_at) SELECT m.id, m.version, m.content_hash, m.edited_at, b.title, b.text, b.url, "
+            "b.raw, ? FROM mentions m JOIN mention_bodies b ON b.mention_id = m.id WHERE m.id = ?",
+            [(now, i) for i in ids],
+        )
+        narrow_sets = ", ".join(f"{c} = ?" for c in MENTION_COLUMNS[3:])
+        body_cols = BODY_COLUMNS[1:] + self._body_extra_columns()
+        body_sets = ", ".join(f"{c} = ?" for c in body_cols)
+        narrow_rows = []
+        body_rows = []
+        for mention, found in edits:
+            narrow, body, tags = mention_rows(mention, found[0], found[1] + 1)
+            narrow_rows.append((*narrow[3:], found[0]))
+            body_rows.append((*body[1:], *self._body_extra(mention), found[0]))
+            tag_rows.extend((kind, value, found[0]) for kind, value in tags)
+        cur.executemany(f"UPDATE mentions SET {narrow_sets} WHERE id = ?", narrow_rows)
+        cur.executemany(f"UPDATE mention_bodies SET {body_sets} WHERE mention_id = ?", body_rows)
+        cur.executemany("DELETE FROM mention_tags WHERE mention_id = ?", [(i,) for i in ids])
+        self._text_changed(cur, ids, replaced=True)
+
+    def upsert_enrichment(self, mentions: Iterable[Mention]) -> int:
+        """Write derived fields of stored mentions in place (no new version).
+
+        Writes sentiment (score, label, targeted), intent labels, reach, influence, urgency
+        (value and reasons), detected language, brands (kept when the mention has none) and
+        ``terms`` (into ``mention_tags`` so themes aggregate in SQL).
+
+        Returns:
+            How many stored mentions were updated (unknown ones are skipped).
+        """
+        batch = list({m.key: m for m in mentions}.values())
+        if not batch:
+            return 0
+        updated = 0
+        with self._write_tx() as cur:
+            existing, _ = self._lookup(cur, batch)
+            narrow: list[tuple[Any, ...]] = []
+            body: list[tuple[Any, ...]] = []
+            tags: list[tuple[str, str, int]] = []
+            lang_changed: list[tuple[int, str | None]] = []
+            ids: list[int] = []
+            for mention in batch:
+                found = existing.get(mention.key)
+                if found is None:
+                    continue
+                mention_id = found[0]
+                ids.append(mention_id)
+                sentiment = mention.sentiment
+                narrow.append(
+                    (
+                        mention.detected_language or mention.language,
+                        sentiment.score if sentiment else None,
+                        sentiment.label if sentiment else None,
+                        sentiment.targeted_score if sentiment else None,
+                        mention.reach.value if mention.reach else None,
+                        mention.influence.value if mention.influence else None,
+                        mention.urgency.value if mention.urgency else None,
+                        mention_id,
+                    )
+                )
+                body.append(
+                    (
+                        mention.detected_language,
+                        mention.language_confidence,
+                        dumps(list(mention.terms)),
+                        derived_json(mention),
+                        mention_id,
+                    )
+                )
+                kinds = {"term", "intent"} | ({"brand"} if mention.brands else set())
+                tags.extend((k, v, mention_id) for k, v in tag_values(mention) if k in kinds)
+                if mention.brands:
+                    cur.execute(
+                        "UPDATE mention_bodies SET brands = ? WHERE mention_id = ?",
+                        (dumps(list(mention.brands)), mention_id),
+                    )
+                    cur.execute(
+                        "DELETE FROM mention_tags WHERE mention_id = ? AND kind = 'brand'", (mention_id,)
+                    )
+                if mention.detected_language:
+                    lang_changed.append((mention_id, mention.detected_language))
+            cur.executemany(
+                "UPDATE mentions SET lang = ?, sentiment_score = ?, sentiment_label = ?, "
+                "sentiment_targeted = ?, reach = ?, influence = ?, urgency = ? WHERE id = ?",
+                narrow,
+            )
+            cur.executemany(
+                "UPDATE mention_bodies SET detected_language = ?, language_confidence = ?, terms = ?, "
+                "derived = ? WHERE mention_id = ?",
+                body,
+            )
+            cur.executemany(
+                "DELETE FROM mention_tags WHERE mention_id = ? AND kind IN ('term', 'intent')",
+                [(i,) for i in ids],
+            )
+            cur.executemany("INSERT INTO mention_tags (kind, value, mention_id) VALUES (?, ?, ?)", tags)
+            if lang_changed:
+                self._language_changed(cur, lang_changed)
+            updated = len(ids)
+        return updated
+
+    def load_state(self, source_key: str) -> SourceState | None:
+        """The last committed state of a collection, ``None`` when there is none."""
+        with self._read_tx() as cur:
+            cur.execute("SELECT state FROM source_states WHERE source_key = ?", (source_key,))
+            row = cur.fetchone()
+        return None if row is None else SourceState.model_validate_json(row[0])
+
+    def states(self) -> dict[str, SourceState]:
+        """Every committed collection state by source key."""
+        with self._read_tx() as cur:
+            cur.execute("SELECT source_key, state FROM source_states ORDER BY source_key")
+            rows = cur.fetchall()
+        return {key: SourceState.model_validate_json(text) for key, text in rows}
+
+    # --- reads -------------------------------------------------------------------------------
+    def _where(self, where: Filter | None) -> tuple[str, list[object]]:
+        if where is not None and where.text is not None:
+            self._before_text_query()
+        return compile_filter(where, self.dialect, languages=self.languages)
+
+    def get(self, source: str, native_id: str) -> Mention | None:
+        """One stored mention by identity, ``None`` when absent."""
+        with self._read_tx() as cur:
+            cur.execute(
+                f"SELECT {SELECT_COLUMNS} FROM mentions m JOIN mention_bodies b ON b.mention_id = m.id "
+                "WHERE m.source = ? AND m.native_id = ?",
+                (source, native_id),
+            )
+            row = cur.fetchone()
+        return None if row is None else mention_from_row(row)
+
+    def iter_mentions(
+        self,
+        where: Filter | None = None,
+        *,
+        order_by: str = "time",
+        limit: int | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[Mention]:
+        """Stream matching mentions, rebuilt with their raw payloads, batch by batch.
+
+        Batches are fetched with keyset pagination, so no transaction stays open between
+        batches and memory stays bounded by ``batch_size``.
+
+        Args:
+            where: Which mentions (all when ``None``).
+            order_by: A key from :data:`~social_listen.store.SORT_KEYS`, ``-`` for descending.
+            limit: Stop after this many.
+            batch_size: Rows fetched per query.
+
+        Raises:
+            InvalidFilter: An unknown sort key.
+
+        Examples:
+            >>> from social_listen.store import SQLiteStore, Filter
+            >>> list(SQLiteStore(":memory:").iter_mentions(Filter(sources=("hackernews",))))
+            []
+        """
+        expr, descending = sort_clause(order_by)
+        where_sql, params = self._where(where)
+        op, direction = ("<", "DESC") if descending else (">", "ASC")
+        base = (
+            f"SELECT {SELECT_COLUMNS}, {expr} AS sort_key FROM mentions m "
+            f"JOIN mention_bodies b ON b.mention_id = m.id WHERE ({where_sql})"
+        )
+        last: tuple[Any, Any] | None = None
+        produced = 0
+        while limit is None or produced < limit:
+            size = batch_size if limit is None else min(batch_size, limit - produced)
+            sql, args = base, list(params)
+            if last is not None:
+                sql += f" AND ({expr}, m.id) {op} (?, ?)"
+                args.extend(last)
+            sql += f" ORDER BY {expr} {direction}, m.id {direction} LIMIT ?"
+            args.append(size)
+            with self._read_tx() as cur:
+                cur.execute(sql, args)
+                rows = cur.fetchall()
+            for row in rows:
+                yield mention_from_row(row[:-1])
+            produced += len(rows)
+            if len(rows) < size:
+                return
+            last = (rows[-1][-1], rows[-1][0])
+
+    def count(self, where: Filter | None = None) -> int:
+        """How many stored mentions match ``where``."""
+        where_sql, params = self._where(where)
+        with self._read_tx() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM mentions m WHERE {where_sql}", params)
+            return int(cur.fetchone()[0])
+
+    def versions(self, source: str, native_id: str) -> list[MentionVersion]:
+        """Earlier versions of an edited mention, oldest first (the current one excluded)."""
+        with self._read_tx() as cur:
+            cur.execute(
+                "SELECT v.version, v.content_hash, v.title, v.text, v.url, v.edited_at, v.replaced_at "
+                "FROM mention_versions v JOIN mentions m ON m.id = v.mention_id "
+                "WHERE m.source = ? AND m.native_id = ? ORDER BY v.version",
+                (source, native_id),
+            )
+            rows = cur.fetchall()
+        return [
+            MentionVersion(
+                r[0], r[1], r[2], r[3], r[4], None if r[5] is None else from_us(r[5]), from_us(r[6])
+            )
+            for r in rows
+        ]
+
+    def aggregate(
+        self,
+        metrics: Sequence[str] = ("count",),
+        *,
+        by: Sequence[str] = (),
+        freq: str = "day",
+        tz: str = "UTC",
+        where: Filter | None = None,
+        order_by: Sequence[str] = (),
+        top: int | None = None,
+    ) -> AggregateResult:
+        """Counts, sums and means per group, computed inside the database.
+
+        Args:
+            metrics: Names from :data:`~social_listen.store.METRICS` (``count``,
+                ``mean_sentiment``, ``sum_reach``, ``distinct_authors``...).
+            by: Names from :data:`~social_listen.store.DIMENSIONS`; ``bucket`` groups by time
+                bucket, ``brand``/``term``/``hashtag`` count a mention once per value.
+            freq: Bucket size: ``minute``, ``hour``, ``day``, ``week``, ``month``, ``quarter``,
+                ``year``, optionally with a multiple (``15minute``, ``6hour``).
+            tz: IANA time zone the buckets are aligned in (``Europe/Bucharest``).
+            where: Which mentions (the bucket range defaults to the data's time range).
+            order_by: Result column names, ``-`` for descending (default: group columns).
+            top: Keep only the first N rows (after ordering).
+
+        Returns:
+            An :class:`AggregateResult`; ``bucket`` values are aware datetimes in ``tz`` (the
+            bucket start); empty buckets are absent.
+
+        Raises:
+            InvalidFilter: An unknown metric, dimension, frequency, zone or order column.
+
+        Examples:
+            >>> from social_listen.store import SQLiteStore
+            >>> SQLiteStore(":memory:").aggregate(("count", "mean_sentiment"), by=("brand",)).rows
+            ()
+        """
+        edges: list[int] = []
+        zone_info = ZoneInfo("UTC")
+        if "bucket" in by:
+            from social_listen.store._sql import zone
+
+            zone_info = zone(tz)
+            since = where.since if where else None
+            until = where.until if where else None
+            if since is None or until is None:
+                where_sql, params = self._where(where)
+                with self._read_tx() as cur:
+                    cur.execute(f"SELECT MIN(m.ts), MAX(m.ts) FROM mentions m WHERE {where_sql}", params)
+                    low, high = cur.fetchone()
+                if low is None:
+                    return AggregateResult(columns=("bucket", *[b for b in by if b != "bucket"], *metrics))
+                since = since or from_us(int(low))
+                until = until or from_us(int(high) + 1)
+            edges = bucket_edges(since, until, freq, tz)
+        plan = plan_aggregate(
+            metrics,
+            by,
+            where=where,
+            dialect=self.dialect,
+            languages=self.languages,
+            edges=edges,
+            order_by=order_by,
+            top=top,
+        )
+        if where is not None and where.text is not None:
+            self._before_text_query()
+        with self._read_tx() as cur:
+            if edges:
+                self._load_buckets(cur, edges[:-1])
+            cur.execute(plan.sql, plan.params)
+            rows = cur.fetchall()
+        return AggregateResult(
+            columns=plan.columns, rows=tuple(_clean_row(plan.columns, r, zone_info) for r in rows)
+        )
+
+    def _load_buckets(self, cur: Cursor, starts: Sequence[int]) -> None:
+        raise NotImplementedError
+
+    # --- removal -----------------------------------------------------------------------------
+    def _delete_matching(
+        self, cur: Cursor, condition: str, params: Sequence[Any], *, tombstone: str | None
+    ) -> int:
+        ids_sql = f"SELECT id FROM mentions WHERE {condition}"
+        cur.execute(f"SELECT COUNT(*) FROM mentions WHERE {condition}", params)
+        count = int(cur.fetchone()[0])
+        if count == 0:
+            return 0
+        now = to_us(utcnow())
+        if tombstone is not None:
+            cur.execute(
+                "INSERT INTO tombstones (source, native_id, reason, deleted_at) "
+                f"SELECT source, native_id, ?, ? FROM mentions WHERE {condition} "
+                "ON CONFLICT (source, native_id) DO NOTHING",
+                (tombstone, now, *params),
+            )
+            cur.execute(
+                f"DELETE FROM outbox WHERE status <> 'sent' AND EXISTS (SELECT 1 FROM mentions m2 WHERE "
+                f"m2.source = outbox.source AND m2.native_id = outbox.native_id AND m2.id IN ({ids_sql}))",
+                params,
+            )
+        self._text_deleted(cur, ids_sql, params)
+        for table, column in (
+            ("mention_tags", "mention_id"),
+            ("mention_versions", "mention_id"),
+            ("mention_bodies", "mention_id"),
+            ("triage_history", "mention_id"),
+            ("triage", "mention_id"),
+        ):
+            cur.execute(f"DELETE FROM {table} WHERE {column} IN ({ids_sql})", params)
+        cur.execute(f"DELETE FROM mentions WHERE {condition}", params)
+        return count
+
+    def delete(self, source: str, native_id: str, *, reason: str = "platform_delete") -> bool:
+        """Honour a platform delete event: remove the mention everywhere, keep a tombstone.
+
+        The tombstone keeps a later redelivery (an incremental run's overlap) from storing
+        the mention again. Returns True when a stored mention was removed.
+        """
+        with self._write_tx() as cur:
+            removed = self._delete_matching(
+                cur, "source = ? AND native_id = ?", (source, native_id), tombstone=reason
+            )
+            cur.execute(
+                "INSERT INTO tombstones (source, native_id, reason, deleted_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (source, native_id) DO NOTHING",
+                (source, native_id, reason, to_us(utcnow())),
+            )
+        return removed > 0
+
+    def erase_author(self, handle: str, *, source: str | None = None) -> int:
+        """Erase every mention by an author: rows, versions, tags, full-text index, outbox.
+
+        Erased mentions are tombstoned so re-collection does not bring them back.
+
+        Returns:
+            How many mentions were erased.
+        """
+        condition, params = "author_handle = ?", [handle]
+        if source is not None:
+            condition += " AND source = ?"
+            params.append(source)
+        with self._write_tx() as cur:
+            return self._delete_matching(cur, condition, params, tombstone="erased")
+
+    def purge(self, *, older_than: Any = None, source: str | None = None) -> int:
+        """Remove mentions collected before ``older_than`` and/or from ``source``.
+
+        Purged mentions are not tombstoned: collecting them again stores them again.
+
+        Returns:
+            How many mentions were removed.
+        """
+        parts: list[str] = []
+        params: list[Any] = []
+        if older_than is not None:
+            parts.append("collected_at < ?")
+            params.append(to_us(older_than))
+        if source is not None:
+            parts.append("source = ?")
+            params.append(source)
+        if not parts:
+            from social_listen.core import InvalidFilter
+
+            raise InvalidFilter("purge needs older_than or source", source=self.name)
+        with self._write_tx() as cur:
+            return self._delete_matching(cur, " AND ".join(parts), params, tombstone=None)
+
+    def apply_retention(self, policy: RetentionPolicy, *, now: Any = None) -> int:
+        """Apply a :class:`RetentionPolicy`; returns how many mentions were removed."""
+        now = now or utcnow()
+        removed = 0
+        with self._read_tx() as cur:
+            cur.execute("SELECT DISTINCT source FROM mentions")
+            sources = [row[0] for row in cur.fetchall()]
+        for source in sources:
+            age = policy.per_source.get(source, policy.max_age)
+            if age is not None:
+                removed += self.purge(older_than=now - age, source=source)
+        if policy.keep_versions is not None:
+            with self._write_tx() as cur:
+                cur.execute(
+                    "DELETE FROM mention_versions WHERE replaced_at < ?", (to_us(now - policy.keep_versions),)
+                )
+        return removed
+
+
+def _clean_row(columns: tuple[str, ...], row: Sequence[Any], zone_info: ZoneInfo) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for name, value in zip(columns, row, strict=True):
+        if value is None:
+            out.append(None)
+        elif name == "bucket" or name in ("first_at", "last_at"):
+            out.append(from_us(int(value)).astimezone(zone_info))
+        elif isinstance(value, Decimal):
+            out.append(
+                int(value)
+                if name.startswith(("count", "sum_", "distinct")) and value == value.to_integral_value()
+                else float(value)
+            )
+        elif name.startswith("mean_"):
+            out.append(float(value))
+        else:
+            out.append(value)
+    return tuple(out)
