@@ -13,6 +13,7 @@ import pytest
 from social_listen.connectors import (
     AuthFlow,
     HTTPConnector,
+    LinkHeaderPaginator,
     PageNumberPaginator,
     SkipItem,
     TimeSlicer,
@@ -29,6 +30,7 @@ from social_listen.core import (
     ParseError,
     PlatformError,
     Query,
+    RateLimitInfo,
     RequestSpec,
     SourceState,
 )
@@ -417,3 +419,75 @@ def test_slicing_bisects_over_the_cap_and_collects_everything_once() -> None:
     assert len(collected) == len(set(collected))
     assert "resliced" in notes
     assert not page.truncated
+
+
+class TagTimeline(HTTPConnector):
+    """Mastodon-style: the body is a list, paging by Link header, per-tag URL."""
+
+    name = "tags"
+    capabilities = Capabilities(order="newest_first")
+    base_url = "https://m.example"
+    paginator = LinkHeaderPaginator()
+    page_size = 2
+    page_size_param = "limit"
+
+    def build_url(self, query: Query, *, state: SourceState) -> str:
+        return f"{self.base_url}/api/v1/timelines/tag/{query.text}"
+
+    def parse_item(self, item: Any) -> Mention | None:
+        return Mention(
+            source=self.name, native_id=item["uri"], created_at=datetime.fromisoformat(item["created_at"])
+        )
+
+
+def _status(i: int) -> dict[str, Any]:
+    # https://docs.joinmastodon.org/entities/Status/ (only the fields used here)
+    return {
+        "id": str(1000 - i),
+        "uri": f"https://m.example/users/ann/statuses/{1000 - i}",
+        "created_at": (NOW - timedelta(minutes=i)).isoformat(),
+    }
+
+
+def test_link_header_paging_with_a_list_body_and_a_custom_url() -> None:
+    c = TagTimeline(now=lambda: NOW)
+    query = Query(text="acme")
+    next_link = '<https://m.example/api/v1/timelines/tag/acme?limit=2&max_id=999>; rel="next"'
+    requests, first = drive(
+        c.fetch_page(query, cursor=None, state=SourceState()),
+        [httpx.Response(200, json=[_status(0), _status(1)], headers={"Link": next_link})],
+    )
+    assert requests[0].url == "https://m.example/api/v1/timelines/tag/acme"
+    assert dict(requests[0].params) == {"limit": 2}
+    requests, second = drive(
+        c.fetch_page(query, cursor=first.next_cursor, state=first.state),
+        [httpx.Response(200, json=[_status(2)])],
+    )
+    assert requests[0].url == "https://m.example/api/v1/timelines/tag/acme?limit=2&max_id=999"
+    assert list(requests[0].params) == []
+    assert second.done
+    assert [m.native_id for m in (*first.mentions, *second.mentions)] == [
+        "https://m.example/users/ann/statuses/1000",
+        "https://m.example/users/ann/statuses/999",
+        "https://m.example/users/ann/statuses/998",
+    ]
+
+
+def test_body_that_is_not_a_list_at_the_items_path_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="not a list"):
+        drive(
+            connector().fetch_page(Query(text="a"), cursor=None, state=SourceState()),
+            [httpx.Response(200, json={"results": {"a": 1}})],
+        )
+
+
+def test_rate_limit_hook_result_is_on_the_page() -> None:
+    class Paced(ForumConnector):
+        def rate_limit(self, response: httpx.Response) -> RateLimitInfo | None:
+            return RateLimitInfo(remaining=float(response.headers["X-Remaining"]))
+
+    _, page = drive(
+        Paced(now=lambda: NOW).fetch_page(Query(text="a"), cursor=None, state=SourceState()),
+        [httpx.Response(200, json={"results": [], "has_more": False}, headers={"X-Remaining": "41"})],
+    )
+    assert page.rate_limit == RateLimitInfo(remaining=41.0)
