@@ -13,7 +13,6 @@ installed, the same run also goes through ``Client`` and ``AsyncClient``.
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -21,7 +20,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from social_listen.core import Mention, Query, RequestSpec, Source, SourceState
+from social_listen.core import DEFAULT_LIMITS, Mention, Query, RequestSpec, Source, SourceState
 from social_listen.testing._drive import PageRun, run_pages, transport_sender
 from social_listen.testing._fake import FakePlatform
 
@@ -59,6 +58,8 @@ class ConnectorContract:
         min_pages: The normal platform must serve at least this many pages, so that resuming
             is really exercised.
         max_pages: A run longer than this fails the suite.
+        incremental: The connector starts later runs at the watermark minus the overlap;
+            set ``False`` for a source that can only re-read everything (the check skips).
 
     Examples:
         >>> class TestForumContract(ConnectorContract):  # doctest: +SKIP
@@ -76,6 +77,7 @@ class ConnectorContract:
 
     min_pages: ClassVar[int] = 2
     max_pages: ClassVar[int] = 200
+    incremental: ClassVar[bool] = True
 
     # ------------------------------------------------------------------ what subclasses provide
 
@@ -195,6 +197,28 @@ class ConnectorContract:
                 f"resuming after page {index + 1} ends with another watermark"
             )
 
+    def test_contract_incremental_run_starts_at_the_watermark(self) -> None:
+        """A run from a finished state returns nothing older than watermark minus overlap."""
+        if not self.incremental:
+            _skip("the connector declares incremental = False")
+        full = self.contract_run()
+        final = SourceState.model_validate_json(full[-1].page.state.model_dump_json())
+        assert final.watermark is not None, "a finished run with mentions left no watermark"
+        connector = self.make_connector()
+        overlap = getattr(getattr(connector, "limits", None), "overlap", DEFAULT_LIMITS.overlap)
+        start = final.watermark - overlap
+        again = self.contract_run(state=final, connector=connector)
+        for mention in _mentions(again):
+            assert mention.effective_time >= start, (
+                f"{mention.native_id} ({mention.effective_time}) is older than watermark minus overlap"
+            )
+            assert not final.already_seen(mention), (
+                f"{mention.native_id} was recorded at the watermark already"
+            )
+        after = again[-1].page.state.watermark
+        assert after is not None, "the incremental run lost the watermark"
+        assert after >= final.watermark, "the incremental run moved the watermark back"
+
     def test_contract_skipped_items_are_counted_with_reasons(self) -> None:
         """Invalid items are skipped, each counted with a reason; valid ones still arrive."""
         platform = self.make_bad_item_platform()
@@ -220,44 +244,45 @@ class ConnectorContract:
     def test_contract_runs_under_client_and_async_client(self) -> None:
         """The same run through ``Client`` and ``AsyncClient`` collects the same mentions."""
         try:
-            from social_listen.core import AsyncClient, Client  # type: ignore[attr-defined]
+            from social_listen.core import AsyncClient, Client  # type: ignore[attr-defined,unused-ignore]
         except ImportError:
             _skip("the runtime clients are not available in this version")
-        expected = sorted(m.key for m in _mentions(self.contract_run()))
-        options = self.client_options()
-        with Client(transport=_transport(self.make_platform()), **options) as client:
+        direct = self.contract_run()
+        expected = sorted(m.key for m in _mentions(direct))
+        final_watermark = direct[-1].page.state.watermark
+        waits: list[float] = []
+
+        with Client(
+            transport=_transport(self.make_platform()), sleep=waits.append, **self.client_options()
+        ) as client:
             result = client.fetch(self.make_connector(), self.make_query())
-        assert result.error is None, f"Client run failed: {result.error!r}"
-        assert sorted(m.key for m in result.mentions) == expected
+        assert result.error is None, f"the Client run failed: {result.error!r}"
+        assert sorted(m.key for m in result.mentions) == expected, "the Client run collected other mentions"
+        assert result.state.cursor is None
+        assert result.state.watermark == final_watermark
+
+        async def record(seconds: float) -> None:
+            waits.append(seconds)
 
         async def run_async() -> Any:
-            async with AsyncClient(transport=_async_transport(self.make_platform()), **options) as client:
+            async with AsyncClient(
+                transport=_transport(self.make_platform()), sleep=record, **self.client_options()
+            ) as client:
                 return await client.fetch(self.make_connector(), self.make_query())
 
         async_result = asyncio.run(run_async())
-        assert async_result.error is None, f"AsyncClient run failed: {async_result.error!r}"
-        assert sorted(m.key for m in async_result.mentions) == expected
+        assert async_result.error is None, f"the AsyncClient run failed: {async_result.error!r}"
+        assert sorted(m.key for m in async_result.mentions) == expected, (
+            "the AsyncClient run collected others"
+        )
+        assert async_result.state.watermark == final_watermark
 
     def client_options(self) -> dict[str, Any]:
-        """Extra keyword options for the clients in the client check (no real sleeps)."""
-        options: dict[str, Any] = {}
-        try:
-            from social_listen.core import Client  # type: ignore[attr-defined]
-        except ImportError:  # pragma: no cover - only called when the client exists
-            return options
-        parameters = inspect.signature(Client).parameters
-        if "sleep" in parameters:
-            options["sleep"] = lambda seconds: None
-        return options
+        """Extra keyword options for both clients in the client check (``allow_networks``...)."""
+        return {}
 
 
 def _skip(reason: str) -> Any:
     import pytest  # the suite runs under pytest; the rest of the kit does not need it
 
     pytest.skip(reason)
-
-
-def _async_transport(platform: PlatformLike) -> Any:
-    if isinstance(platform, FakePlatform):
-        return platform.transport()
-    return platform

@@ -94,6 +94,24 @@ def _to_response(reply: Reply) -> httpx.Response:
     return httpx.Response(200, content=reply)
 
 
+def _unread(response: httpx.Response) -> httpx.Response:
+    """A copy of a response built from bytes whose body is an unread stream again.
+
+    ``httpx.Response(json=...)`` reads its body at once, and a pre-read body cannot be
+    streamed (``iter_raw`` raises ``StreamConsumed``). Handlers that return their own
+    streaming responses are passed through unchanged.
+    """
+    if not isinstance(response.stream, httpx.ByteStream):
+        return response
+    raw = b"".join(response.stream)  # the raw bytes, still encoded if Content-Encoding says so
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw),
+        extensions=response.extensions,
+    )
+
+
 def _compile(path: str) -> re.Pattern[str]:
     if path == "*":
         return re.compile(r"^.*$")
@@ -245,8 +263,12 @@ class FakePlatform:
         return [call for call in self.calls if call.path == path]
 
     def transport(self) -> httpx.MockTransport:
-        """An httpx transport answering from this platform (works for sync and async clients)."""
-        return httpx.MockTransport(self.handle)
+        """An httpx transport answering from this platform (works for sync and async clients).
+
+        Bodies arrive as unread streams, as from a network transport, so clients that stream
+        and cap bodies (``client.send(..., stream=True)``) see what they would see live.
+        """
+        return httpx.MockTransport(lambda request: _unread(self.handle(request)))
 
     @contextmanager
     def serve(self) -> Iterator[str]:

@@ -125,6 +125,7 @@ class HandPagedSource:
         naive: bool = False,
         count_skips: bool = True,
         lose_page: int | None = None,
+        incremental: bool = True,
     ) -> None:
         self.yield_dict = yield_dict
         self.keep_cursor_in_state = keep_cursor_in_state
@@ -132,6 +133,7 @@ class HandPagedSource:
         self.naive = naive
         self.count_skips = count_skips
         self.lose_page = lose_page
+        self.incremental = incremental
 
     def rate_limit(self, response: httpx.Response) -> None:
         return None
@@ -155,6 +157,13 @@ class HandPagedSource:
                     skipped.append(SkippedItem(reason="invalid_item", item_id=str(item["id"])))
                 continue
             created = datetime.fromtimestamp(item["ts"], UTC)
+            since = state.since(timedelta(minutes=10))
+            if self.incremental and since is not None and created < since:
+                continue
+            if self.incremental and state.already_seen(
+                Mention(source=self.name, native_id=item["id"], created_at=created)
+            ):
+                continue
             if self.naive:
                 mentions.append(
                     Mention.model_construct(
@@ -215,6 +224,7 @@ CHECKS = [
     "test_contract_resume_from_every_page",
     "test_contract_skipped_items_are_counted_with_reasons",
     "test_contract_empty_result_stops_cleanly",
+    "test_contract_incremental_run_starts_at_the_watermark",
 ]
 
 
@@ -238,6 +248,11 @@ def test_the_hand_written_source_passes_when_nothing_is_broken() -> None:
             "counted as skipped",
         ),
         ({"stop_on_empty": False}, "test_contract_empty_result_stops_cleanly", "did not finish"),
+        (
+            {"incremental": False},
+            "test_contract_incremental_run_starts_at_the_watermark",
+            "older than|at the watermark",
+        ),
     ],
 )
 def test_a_broken_connector_fails_the_contract(
