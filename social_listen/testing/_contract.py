@@ -33,6 +33,13 @@ def _transport(platform: PlatformLike) -> httpx.BaseTransport:
     return platform.transport() if isinstance(platform, FakePlatform) else platform
 
 
+def _async_transport(platform: PlatformLike) -> httpx.AsyncBaseTransport:
+    transport = _transport(platform)
+    if not isinstance(transport, httpx.AsyncBaseTransport):
+        raise AssertionError("the platform's transport cannot serve AsyncClient; return a FakePlatform")
+    return transport
+
+
 def _mentions(runs: Iterable[PageRun]) -> list[Mention]:
     return [m for run in runs for m in run.page.mentions]
 
@@ -266,7 +273,7 @@ class ConnectorContract:
 
         async def run_async() -> Any:
             async with AsyncClient(
-                transport=_transport(self.make_platform()), sleep=record, **self.client_options()
+                transport=_async_transport(self.make_platform()), sleep=record, **self.client_options()
             ) as client:
                 return await client.fetch(self.make_connector(), self.make_query())
 
