@@ -64,11 +64,19 @@ class RequestSpec(BaseModel):
     expect: Literal["json", "xml", "html", "text", "any"] = "json"
 
     def build(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Request:
-        """Build the request with the client's defaults (User-Agent, base headers)."""
+        """Build the request with the client's defaults (User-Agent, base headers).
+
+        A query string already in ``url`` (a ``Link`` header's next URL) is kept, followed
+        by ``params``: httpx would otherwise replace it with ``params``, even an empty list.
+        """
         params = list(self.params.items()) if isinstance(self.params, Mapping) else list(self.params)
+        url = httpx.URL(self.url)
+        if url.query:
+            params = [*url.params.multi_items(), *params]
+            url = url.copy_with(query=None)
         return client.build_request(
             self.method,
-            self.url,
+            url,
             params=params,
             headers=dict(self.headers),
             json=self.json_body,

@@ -236,3 +236,42 @@ class FakeGDELT:
         if not selected:
             return httpx.Response(200, text="{}", headers={"Content-Type": "application/json"})
         return httpx.Response(200, json={"articles": selected[: int(p["maxrecords"])]})
+
+
+class FakeMastodon:
+    """Tag timelines of several instances: newest first, ``limit`` clamped to 40, Link headers.
+
+    ``statuses[host]`` are the instance's statuses with instance-local ids (the same ``uri``
+    may appear on several instances under different ids).
+    """
+
+    MAX = 40
+
+    def __init__(
+        self, statuses: dict[str, list[dict[str, Any]]], *, reset: str = "2026-03-01T12:05:00.000Z"
+    ) -> None:
+        self.statuses = {h: sorted(s, key=lambda x: int(x["id"]), reverse=True) for h, s in statuses.items()}
+        self.reset = reset
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        host, path, p = request.url.host, request.url.path, request.url.params
+        assert path.startswith("/api/v1/timelines/tag/"), path
+        tags = {path.rsplit("/", 1)[1].lower(), *p.get_list("any[]")}
+        limit = min(int(p.get("limit", "20")), self.MAX)
+        items = [s for s in self.statuses[host] if tags & {t["name"] for t in s["tags"]}]
+        if "max_id" in p:
+            items = [s for s in items if int(s["id"]) < int(p["max_id"])]
+        chunk = items[:limit]
+        headers = {
+            "X-RateLimit-Limit": "300",
+            "X-RateLimit-Remaining": str(300 - len(self.requests)),
+            "X-RateLimit-Reset": self.reset,
+        }
+        if chunk:
+            base = f"https://{host}{path}"
+            headers["Link"] = (
+                f'<{base}?max_id={chunk[-1]["id"]}>; rel="next", <{base}?min_id={chunk[0]["id"]}>; rel="prev"'
+            )
+        return httpx.Response(200, json=chunk, headers=headers)
