@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from social_listen.core._checkpoint import Checkpointer, MemoryCheckpointer
+from social_listen.core._client import AsyncClient, Client
+from social_listen.core._completeness import Completeness, FetchResult
+from social_listen.core._egress import EgressGuard
 from social_listen.core._errors import (
     AuthError,
     ConfigError,
@@ -48,6 +51,7 @@ from social_listen.core._models import (
     dedupe_mentions,
     utcnow,
 )
+from social_listen.core._redact import RedactingFilter, redact, redact_url, register_secret
 from social_listen.core._registry import (
     ENTRY_POINT_GROUP,
     ConnectorLoadWarning,
@@ -56,6 +60,7 @@ from social_listen.core._registry import (
     get_connector,
     register_connector,
 )
+from social_listen.core._retry import parse_reset, parse_retry_after
 from social_listen.core._source import Capabilities, FetchFlow, RequestSpec, Source
 from social_listen.core._state import Page, RateLimitInfo, SkippedItem, SourceState
 from social_listen.core._stream import Deletion, StreamEvent, StreamSource
@@ -64,10 +69,13 @@ __all__ = [
     "DEFAULT_LIMITS",
     "ENTRY_POINT_GROUP",
     "MENTION_SCHEMA_VERSION",
+    "AsyncClient",
     "AuthError",
     "Author",
     "Capabilities",
     "Checkpointer",
+    "Client",
+    "Completeness",
     "ConfigError",
     "ConnectorLoadWarning",
     "ConnectorNotFound",
@@ -75,7 +83,9 @@ __all__ = [
     "Deletion",
     "DeliveryError",
     "EgressBlocked",
+    "EgressGuard",
     "FetchFlow",
+    "FetchResult",
     "Intent",
     "InvalidFilter",
     "LeaseLost",
@@ -95,6 +105,7 @@ __all__ = [
     "QuotaExceeded",
     "RateLimitInfo",
     "RateLimited",
+    "RedactingFilter",
     "RegistryError",
     "RequestSpec",
     "ResponseError",
@@ -120,6 +131,11 @@ __all__ = [
     "dedupe_mentions",
     "get_connector",
     "load_json",
+    "parse_reset",
+    "parse_retry_after",
+    "redact",
+    "redact_url",
     "register_connector",
+    "register_secret",
     "utcnow",
 ]
