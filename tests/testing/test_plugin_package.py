@@ -7,6 +7,7 @@ never silently pass by skipping.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from importlib.metadata import entry_points
 from typing import Any
@@ -87,3 +88,39 @@ class TestExamplePluginContract(ConnectorContract):
 
     def make_query(self) -> Query:
         return Query(text="acme")
+
+
+def _clients() -> tuple[Any, Any]:
+    try:
+        from social_listen.core import AsyncClient, Client  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        pytest.skip("the runtime clients are not available in this version")
+    return Client, AsyncClient
+
+
+@pytest.mark.integration
+def test_the_plugin_runs_end_to_end_over_loopback_under_both_clients() -> None:
+    client_cls, async_client_cls = _clients()
+    connector_cls = plugin_class()
+    platform = plugin_platform(60)
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    with platform.serve() as base_url:
+        with client_cls(allow_networks=["127.0.0.0/8"], sleep=waits.append) as client:
+            pages = list(client.iter_pages(connector_cls(base_url=base_url), Query(text="acme")))
+
+        async def run_async() -> Any:
+            async with async_client_cls(allow_networks=["127.0.0.0/8"], sleep=record) as client:
+                return await client.fetch(connector_cls(base_url=base_url), Query(text="acme"))
+
+        async_result = asyncio.run(run_async())
+    assert len(pages) == 3
+    sync_ids = sorted(m.native_id for page, _ in pages for m in page.mentions)
+    assert len(sync_ids) == 60
+    assert pages[-1][1].cursor is None
+    assert async_result.error is None
+    assert sorted(m.native_id for m in async_result.mentions) == sync_ids
+    assert all(call.headers.get("user-agent") for call in platform.calls)
