@@ -18,10 +18,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from social_listen.connectors.base import HTTPConnector
 from social_listen.core import ConfigError, Mention, Page, Query, RequestSpec, SourceState
 
-__all__ = ["PartFlow", "RawCountSlicing", "inspect_responses", "instance_url", "run_parts"]
+__all__ = ["PartFlow", "inspect_responses", "instance_url", "run_parts"]
 
 P = TypeVar("P")
 
@@ -162,27 +161,3 @@ def instance_url(value: str, *, source: str) -> str:
     if parts.username or parts.password:
         raise ConfigError("instance URLs may not carry credentials", source=source)
     return f"{parts.scheme}://{parts.netloc.lower()}"
-
-
-class RawCountSlicing(HTTPConnector):
-    """Counts the items the platform returned (not the new mentions) towards a slice's cap.
-
-    ``HTTPConnector`` decides that a slice hit the platform's cap by counting the mentions it
-    kept; after a slice is shrunk below its oldest item, the items at that time come again
-    and are dropped as duplicates, so a full response (250 GDELT articles, 25 Stack Exchange
-    pages) counts as less than the cap and the rest of the slice would be lost. This mixin
-    counts the raw items instead. The two calls it relies on run in the same generator step
-    (no ``yield`` between them), so concurrent flows on one instance cannot interleave.
-    """
-
-    _raw_items_of_page = 0
-
-    def _parse_items(self, raw_items: list[Any], **kwargs: Any) -> Any:
-        self._raw_items_of_page = len(raw_items)
-        return super()._parse_items(raw_items, **kwargs)
-
-    def _track_slice(self, run: Any, mentions: list[Mention]) -> Any:
-        tracked = super()._track_slice(run, mentions)
-        if getattr(run, "plan", None) is None:
-            return tracked
-        return tracked.model_copy(update={"slice_items": run.slice_items + self._raw_items_of_page})

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from social_listen.connectors._native import native_search
-from social_listen.connectors._parts import RawCountSlicing, inspect_responses, run_parts
+from social_listen.connectors._parts import inspect_responses, run_parts
 from social_listen.connectors._slicing import TimeSlicer, TimeWindow
 from social_listen.connectors.base import HTTPConnector
 from social_listen.connectors.pagination import SinglePage
@@ -105,7 +105,7 @@ def parse_gdelt_article(article: Mapping[str, Any], *, source: str = "gdelt") ->
     )
 
 
-class GDELTConnector(RawCountSlicing):
+class GDELTConnector(HTTPConnector):
     """News articles from GDELT DOC 2.0 (``ArtList``), sliced by time under the 250 cap.
 
     Args:

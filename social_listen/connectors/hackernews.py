@@ -16,7 +16,7 @@ import httpx
 
 from social_listen.connectors._html import html_to_text
 from social_listen.connectors._native import native_search
-from social_listen.connectors._parts import RawCountSlicing, run_parts
+from social_listen.connectors._parts import run_parts
 from social_listen.connectors._slicing import TimeSlicer, TimeWindow
 from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.connectors.base import HTTPConnector
@@ -95,7 +95,7 @@ def parse_hn_hit(hit: Mapping[str, Any], *, source: str = "hackernews") -> Menti
     )
 
 
-class HackerNewsConnector(RawCountSlicing):
+class HackerNewsConnector(HTTPConnector):
     """Stories and comments from Hacker News (Algolia ``search_by_date``).
 
     Args:

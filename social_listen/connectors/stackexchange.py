@@ -20,7 +20,7 @@ import httpx
 
 from social_listen.connectors._html import html_to_text
 from social_listen.connectors._native import native_search
-from social_listen.connectors._parts import RawCountSlicing, inspect_responses, run_parts
+from social_listen.connectors._parts import inspect_responses, run_parts
 from social_listen.connectors._slicing import TimeSlicer, TimeWindow
 from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.connectors.base import HTTPConnector
@@ -116,7 +116,7 @@ def parse_se_question(item: Mapping[str, Any], *, site: str, source: str = "stac
     )
 
 
-class StackExchangeConnector(RawCountSlicing):
+class StackExchangeConnector(HTTPConnector):
     """Questions from one or several Stack Exchange sites (``search/advanced``).
 
     Args:
