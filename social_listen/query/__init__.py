@@ -1,0 +1,71 @@
+"""The query language, brand profiles, text normalization and the compiled matcher.
+
+``parse(text)`` turns query text into a :class:`ParsedQuery` (an AST with ``.matches()``);
+``unparse``, ``lint`` and ``explain`` treat the query as code; :class:`BrandProfile` compiles
+a brand's names, products and handles with generated variants; :class:`MatcherSet` matches
+thousands of named queries against a stream in one pass per post; ``to_native`` compiles a
+query to each platform's search syntax; ``normalize`` folds text for matching.
+"""
+
+from __future__ import annotations
+
+from social_listen.query._ast import (
+    FIELD_NAMES,
+    And,
+    Field,
+    Handle,
+    Hashtag,
+    Near,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Raw,
+    Term,
+    iter_atoms,
+    iter_nodes,
+)
+from social_listen.query._brands import BrandProfile, VariantReport
+from social_listen.query._guard import common_words, is_common_word
+from social_listen.query._matcher import MatcherSet, MatchSpan, ScanResult
+from social_listen.query._normalize import NormalizedText, fold, normalize, skeleton
+from social_listen.query._query import ParsedQuery, parse
+from social_listen.query._unparse import unparse
+from social_listen.query._variants import Variant, brand_variants, fuzzy_distance, typo_variants
+from social_listen.query._wildcard import glob_match
+
+__all__ = [
+    "FIELD_NAMES",
+    "And",
+    "BrandProfile",
+    "Field",
+    "Handle",
+    "Hashtag",
+    "MatchSpan",
+    "MatcherSet",
+    "Near",
+    "Node",
+    "NormalizedText",
+    "Not",
+    "Or",
+    "ParsedQuery",
+    "Phrase",
+    "Raw",
+    "ScanResult",
+    "Term",
+    "Variant",
+    "VariantReport",
+    "brand_variants",
+    "common_words",
+    "fold",
+    "fuzzy_distance",
+    "glob_match",
+    "is_common_word",
+    "iter_atoms",
+    "iter_nodes",
+    "normalize",
+    "parse",
+    "skeleton",
+    "typo_variants",
+    "unparse",
+]

@@ -1,0 +1,391 @@
+"""The compiled multi-query matcher: thousands of named queries, one scan per post.
+
+:class:`MatcherSet` compiles every query (text, :class:`ParsedQuery` or :class:`BrandProfile`)
+into one program (see ``_program``): one Aho-Corasick pass over the post's folded word string
+finds every atom, fuzzy and wildcard candidates are confirmed on the word they fall in, and
+only the queries whose atoms occurred are evaluated. ``scan()`` adds the matched spans (in the
+original title/text), lookalike matches and the normalization flags for enrichment.
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rapidfuzz.distance import OSA
+
+from social_listen.core import DEFAULT_LIMITS, Limits, Mention
+from social_listen.query._atoms import AtomSpec
+from social_listen.query._document import Document
+from social_listen.query._guard import common_words
+from social_listen.query._program import Program, RunLike, compile_program
+from social_listen.query._wildcard import glob_match
+
+if TYPE_CHECKING:
+    from social_listen.query._brands import BrandProfile
+    from social_listen.query._query import ParsedQuery
+
+__all__ = ["MatchSpan", "MatcherSet", "ScanResult"]
+
+logger = logging.getLogger(__name__)
+
+_MEMO_MAX = 200_000
+_REJECT, _ACCEPT, _COMMON = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class MatchSpan:
+    """Where an atom of a matched query occurs.
+
+    Attributes:
+        field: ``"text"`` or ``"title"``.
+        start: Start offset in that field of the original mention (or string).
+        end: End offset (exclusive).
+        matched: The folded words that matched (``"acmme"`` for a fuzzy match).
+        atom: The atom's kind: ``exact``, ``wild``, ``fuzzy`` or ``raw``.
+    """
+
+    field: str
+    start: int
+    end: int
+    matched: str
+    atom: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything one post's scan found.
+
+    Attributes:
+        names: Names of the queries that match, in the order they were given.
+        spans: For each matched name, the spans of its positive atoms.
+        lookalike: Names that match only after homoglyphs were mapped and letter spacing
+            closed ("Аcme" with a Cyrillic А, "a c m e"): not matches, but worth a look.
+        flags: ``obfuscated``, ``lookalike``, ``text_capped`` when they apply.
+    """
+
+    names: tuple[str, ...]
+    spans: Mapping[str, tuple[MatchSpan, ...]]
+    lookalike: tuple[str, ...] = ()
+    flags: frozenset[str] = frozenset()
+
+
+class Run(RunLike):
+    """One post against one program: atom hits and lazily evaluated atoms."""
+
+    __slots__ = ("_lazy", "_positions", "doc", "hits", "matcher", "words")
+
+    def __init__(self, matcher: MatcherSet, doc: Document, words: str) -> None:
+        self.matcher = matcher
+        self.doc = doc
+        self.words = words
+        self.hits = matcher._scan(doc, words)
+        self._lazy: dict[int, list[tuple[int, int]]] = {}
+        self._positions: list[int] | None = None
+
+    def word_index(self, position: int) -> int:
+        """Index of the word at ``position`` of the scanned word string."""
+        if self._positions is None:
+            words = self.words
+            self._positions = [i for i in range(len(words)) if words[i] == " "]
+        return bisect_left(self._positions, position) - 1
+
+    def lazy_spans(self, atom_id: int) -> list[tuple[int, int]]:
+        """Word-index spans (or ``[(0, 0)]`` for metadata) of an atom the scan does not find."""
+        found = self._lazy.get(atom_id)
+        if found is None:
+            found = self.matcher._evaluate_lazy(self.matcher._program.atoms[atom_id], self.doc, self.words)
+            self._lazy[atom_id] = found
+        return found
+
+    def lazy(self, atom_id: int) -> bool:
+        """Whether an atom outside the scan matches."""
+        return bool(self.lazy_spans(atom_id))
+
+    def present(self, atom_id: int) -> bool:
+        """Whether any atom matches (scanned or not)."""
+        return atom_id in self.hits or self.lazy(atom_id)
+
+    def positions(self, atom_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Inclusive word-index spans of the atoms' matches."""
+        out: list[tuple[int, int]] = []
+        for atom_id in atom_ids:
+            spans = self.hits.get(atom_id)
+            if spans is not None:
+                for start, end in spans:
+                    out.append((self.word_index(start), self.word_index(end - 1)))
+            elif not self.matcher._program.atoms[atom_id].seeds:
+                out.extend(self.lazy_spans(atom_id))
+        return out
+
+
+class MatcherSet:
+    """Many named queries compiled to match a stream of posts in one pass each.
+
+    Args:
+        queries: Name to query: query text, a parsed query or a brand profile. A sequence of
+            :class:`BrandProfile` is also accepted (named by ``profile.name``).
+        limits: Limits for parsing query text and the longest text matched.
+
+    Examples:
+        >>> matcher = MatcherSet({"acme": "acme OR acmecorp", "globex": '"globex corp" -jobs'})
+        >>> matcher.match("Loving my new ACME phone")
+        ['acme']
+        >>> matcher.match_batch(["globex corp is hiring", "Globex Corp jobs"])
+        [['globex'], []]
+    """
+
+    def __init__(
+        self,
+        queries: Mapping[str, str | ParsedQuery | BrandProfile] | Iterable[BrandProfile],
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        from social_listen.query._brands import BrandProfile
+        from social_listen.query._query import ParsedQuery, parse
+
+        items: Iterable[tuple[str, Any]]
+        if isinstance(queries, Mapping):
+            items = queries.items()
+        else:
+            items = [(profile.name, profile) for profile in queries]
+        entries = []
+        self._queries: dict[str, ParsedQuery] = {}
+        for name, query in items:
+            if isinstance(query, BrandProfile):
+                parsed = query.compile(limits=limits)
+            elif isinstance(query, ParsedQuery):
+                parsed = query
+            else:
+                parsed = parse(query, limits=limits)
+            self._queries[name] = parsed
+            entries.append((name, parsed.root, parsed.guard))
+        self._limits = limits
+        self._program: Program = compile_program(entries)
+        self._memo: dict[tuple[int, str, tuple[str, ...]], int] = {}
+        self._names = tuple(q.name for q in self._program.queries)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The query names, in order."""
+        return self._names
+
+    @property
+    def atom_count(self) -> int:
+        """How many distinct atoms the queries share."""
+        return len(self._program.atoms)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def match(self, item: Mention | str) -> list[str]:
+        """Names of the queries that match ``item`` (a mention or plain text), in order.
+
+        Examples:
+            >>> MatcherSet({"a": "acme~1"}).match("my acmme phone")
+            ['a']
+        """
+        doc = Document(item, max_chars=self._limits.max_text_chars)
+        return [self._names[i] for i in self._matching(Run(self, doc, doc.words))]
+
+    def match_batch(self, items: Iterable[Mention | str]) -> list[list[str]]:
+        """:meth:`match` for many items; one list of names per item, in order."""
+        match = self.match
+        return [match(item) for item in items]
+
+    def scan(self, item: Mention | str) -> ScanResult:
+        """Matched names with their spans, lookalike matches and normalization flags.
+
+        Examples:
+            >>> result = MatcherSet({"acme": "acme"}).scan("I ❤ Ac\u200bme, not Аcme")
+            >>> result.names, [(s.start, s.end) for s in result.spans["acme"]], sorted(result.flags)
+            (('acme',), [(4, 9)], ['lookalike', 'obfuscated'])
+        """
+        doc = Document(item, max_chars=self._limits.max_text_chars)
+        run = Run(self, doc, doc.words)
+        matched = self._matching(run)
+        spans = {self._names[i]: self._spans(run, i) for i in matched}
+        flags = set(doc.normalized.flags) if not doc.combined.isascii() else set()
+        if doc.capped:
+            flags.add("text_capped")
+        lookalike: list[str] = []
+        skeleton = doc.skeleton_words
+        if skeleton != doc.words:
+            again = set(self._matching(Run(self, doc, skeleton)))
+            lookalike = [self._names[i] for i in sorted(again - set(matched))]
+            if lookalike:
+                flags.add("lookalike")
+        return ScanResult(
+            names=tuple(self._names[i] for i in matched),
+            spans=spans,
+            lookalike=tuple(lookalike),
+            flags=frozenset(flags),
+        )
+
+    def _matching(self, run: Run) -> list[int]:
+        program = self._program
+        if not run.hits and not program.always:
+            return []
+        candidates: set[int] = set(program.always)
+        for atom_id in run.hits:
+            found = program.by_atom.get(atom_id)
+            if found:
+                candidates.update(found)
+        queries = program.queries
+        return [i for i in sorted(candidates) if queries[i].evaluate(run)]
+
+    def _spans(self, run: Run, index: int) -> tuple[MatchSpan, ...]:
+        out: list[MatchSpan] = []
+        atoms = self._program.atoms
+        for atom_id in self._program.queries[index].positive_atoms:
+            spec = atoms[atom_id]
+            if not spec.positional:
+                continue
+            for first, last in run.positions([atom_id]):
+                words = run.doc.word_list[first : last + 1] if spec.kind != "raw" else []
+                field, start, end = run.doc.original_span_words(first, last)
+                out.append(MatchSpan(field, start, end, " ".join(words), spec.kind))
+        return tuple(sorted(set(out), key=lambda s: (s.field != "title", s.start, s.end)))
+
+    def _scan(self, doc: Document, words: str) -> dict[int, list[tuple[int, int]]]:
+        automaton = self._program.automaton
+        hits: dict[int, list[tuple[int, int]]] = {}
+        if automaton is None:
+            return hits
+        atoms = self._program.atoms
+        guarded: dict[int, list[tuple[int, int]]] = {}
+        seen: set[tuple[int, int]] = set()
+        for end, entries in automaton.iter(words):
+            for atom_id, anchor, length in entries:
+                if anchor == "exact":
+                    hits.setdefault(atom_id, []).append((end - length + 2, end))
+                    continue
+                if anchor == "start":
+                    start = end - length + 2
+                    stop = words.find(" ", end + 1)
+                elif anchor == "end":
+                    stop = end
+                    start = words.rfind(" ", 0, end - length + 1) + 1
+                else:
+                    start = words.rfind(" ", 0, end - length + 1) + 1
+                    stop = words.find(" ", end + 1)
+                if (atom_id, start) in seen:
+                    continue
+                seen.add((atom_id, start))
+                verdict = self._verify(atoms[atom_id], atom_id, words[start:stop], doc)
+                if verdict == _ACCEPT:
+                    hits.setdefault(atom_id, []).append((start, stop))
+                elif verdict == _COMMON:
+                    guarded.setdefault(atom_id, []).append((start, stop))
+        if guarded:
+            self._lift_guard(doc, words, hits, guarded)
+        return hits
+
+    def _lift_guard(
+        self,
+        doc: Document,
+        words: str,
+        hits: dict[int, list[tuple[int, int]]],
+        guarded: dict[int, list[tuple[int, int]]],
+    ) -> None:
+        for atom_id, spans in guarded.items():
+            context = self._program.context.get(atom_id, ())
+            for other in context:
+                spec = self._program.atoms[other]
+                if other in hits or (not spec.seeds and self._evaluate_lazy(spec, doc, words)):
+                    hits.setdefault(atom_id, []).extend(spans)
+                    break
+
+    def _verify(self, spec: AtomSpec, atom_id: int, token: str, doc: Document) -> int:
+        languages: tuple[str, ...] = ()
+        if spec.guard is not None:
+            languages = (doc.language,) if doc.language else spec.guard.languages
+        key = (atom_id, token, languages)
+        verdict = self._memo.get(key)
+        if verdict is not None:
+            return verdict
+        if spec.kind == "wild":
+            verdict = _ACCEPT if glob_match(spec.pattern, token) else _REJECT
+        else:
+            verdict = _fuzzy_verdict(spec, token, languages)
+        if len(self._memo) >= _MEMO_MAX:
+            self._memo.clear()
+        self._memo[key] = verdict
+        return verdict
+
+    def _evaluate_lazy(self, spec: AtomSpec, doc: Document, words: str) -> list[tuple[int, int]]:
+        kind = spec.kind
+        if kind in ("wild", "fuzzy"):  # no usable seed: check word by word
+            out = []
+            for index, token in enumerate(words.split()):
+                if kind == "wild":
+                    ok = glob_match(spec.pattern, token)
+                else:
+                    ok = _fuzzy_verdict(spec, token, ()) == _ACCEPT
+                if ok:
+                    out.append((index, index))
+            return out
+        if kind == "raw":
+            return _sequence_spans(doc.raw_words.split(), spec.words)
+        if kind == "hashtag":
+            return _set_match(spec.pattern, doc.hashtags)
+        if kind == "handle":
+            return _set_match(spec.pattern, doc.handles)
+        return [(0, 0)] if field_matches(spec.field, spec.pattern, doc.field_values(spec.field)) else []
+
+
+def _fuzzy_verdict(spec: AtomSpec, token: str, languages: tuple[str, ...]) -> int:
+    word = spec.pattern
+    if token == word:
+        return _ACCEPT
+    if abs(len(token) - len(word)) > spec.fuzzy:
+        return _REJECT
+    if OSA.distance(token, word, score_cutoff=spec.fuzzy) > spec.fuzzy:
+        return _REJECT
+    if spec.guard is not None:
+        for language in languages:
+            if token in common_words(language, min_zipf=spec.guard.min_zipf):
+                return _COMMON
+    return _ACCEPT
+
+
+def _sequence_spans(tokens: list[str], words: tuple[str, ...]) -> list[tuple[int, int]]:
+    size = len(words)
+    if not size:
+        return []
+    return [(i, i + size - 1) for i in range(len(tokens) - size + 1) if tuple(tokens[i : i + size]) == words]
+
+
+def _set_match(pattern: str, values: frozenset[str]) -> list[tuple[int, int]]:
+    if "*" in pattern or "?" in pattern:
+        return [(0, 0)] if any(glob_match(pattern, v) for v in values) else []
+    return [(0, 0)] if pattern in values else []
+
+
+def field_matches(name: str, value: str, candidates: Sequence[str]) -> bool:
+    """Whether a field filter ``name:value`` (folded) matches any folded candidate value."""
+    wild = "*" in value or "?" in value
+    for candidate in candidates:
+        if name == "site":
+            host = value.split("/", 1)[0]
+            if wild:
+                if glob_match(host, candidate):
+                    return True
+            elif candidate == host or candidate.endswith("." + host):
+                return True
+        elif name == "url":
+            if (wild and glob_match(value, candidate)) or (not wild and value in candidate):
+                return True
+        elif name == "lang":
+            if (
+                (wild and glob_match(value, candidate))
+                or candidate == value
+                or candidate.startswith(value + "-")
+            ):
+                return True
+        elif (wild and glob_match(value, candidate)) or candidate == value:
+            return True
+    return False
