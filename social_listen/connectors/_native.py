@@ -1,15 +1,17 @@
 """Turn a :class:`~social_listen.core.Query` into a platform's native searches.
 
-When :mod:`social_listen.query` is installed with its compiler, :func:`native_search` uses
-``to_native(parsed, platform)`` for the native query strings and ``parsed.matches`` to
-enforce the full query semantics on what comes back, and reports the features the platform
-cannot search as ``unsearchable:<feature>`` notes. Without it, the query's plain terms (words
-and quoted phrases, minus operators and negated terms) become one native search each, so an
-``OR`` of brand variants still finds every variant.
+The query is parsed by :mod:`social_listen.query`; ``parsed.matches`` enforces the full query
+semantics on what comes back (connectors apply it where they receive the text the platform
+searched). When the query compiler ``to_native(parsed, platform)`` is available it gives the
+native query strings and the features the platform cannot search (``unsearchable:<feature>``
+notes). Otherwise the query's plain terms (words and quoted phrases, minus operators and
+negated terms) become one native search each, so an ``OR`` of brand variants still finds
+every variant.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import re
@@ -87,20 +89,30 @@ def native_search(query: Query, platform: str) -> NativeSearch:
 
 
 def _compile(query: Query, platform: str) -> NativeSearch | None:
+    parsed = _parse(query.text)
+    if parsed is None:
+        return None
+    matcher = getattr(parsed, "matches", None)
+    matches = matcher if callable(matcher) else None
+    to_native = getattr(importlib.import_module("social_listen.query"), "to_native", None)
+    if to_native is None:
+        terms = plain_terms(query.text)
+        return NativeSearch(queries=terms or (query.text.strip(),), matches=matches)
+    native = to_native(parsed, platform)
+    queries = tuple(str(q) for q in getattr(native, "queries", ()) if str(q).strip())
+    notes = tuple(f"unsearchable:{feature}" for feature in getattr(native, "unsupported", ()))
+    if not queries:
+        terms = plain_terms(query.text)
+        return NativeSearch(queries=terms or (query.text.strip(),), notes=notes, matches=matches)
+    return NativeSearch(queries=queries, notes=notes, matches=matches, compiled=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(text: str) -> Any:
+    """The parsed query (cached: every page of a run asks again), ``None`` without the parser."""
     try:
         module: Any = importlib.import_module("social_listen.query")
     except ImportError:
         return None
-    parse, to_native = getattr(module, "parse", None), getattr(module, "to_native", None)
-    if parse is None or to_native is None:
-        return None
-    parsed = parse(query.text)
-    native = to_native(parsed, platform)
-    queries = tuple(str(q) for q in getattr(native, "queries", ()) if str(q).strip())
-    notes = tuple(f"unsearchable:{feature}" for feature in getattr(native, "unsupported", ()))
-    matcher = getattr(parsed, "matches", None)
-    if not queries:
-        return None
-    return NativeSearch(
-        queries=queries, notes=notes, matches=matcher if callable(matcher) else None, compiled=True
-    )
+    parse = getattr(module, "parse", None)
+    return parse(text) if parse is not None else None

@@ -218,7 +218,7 @@ class GDELTConnector(HTTPConnector):
                 state=state,
                 clamp_to=self.now() + self.limits.future_skew,
                 source=self.name,
-                keep=search.matches,
+                keep=None,  # GDELT matched the article body, which the API does not return
                 notes=notes,
             )
         )
