@@ -21,7 +21,7 @@ from typing import Any
 
 from social_listen.core import Mention, Query
 
-__all__ = ["NativeSearch", "native_search", "plain_terms"]
+__all__ = ["NativeSearch", "local_matcher", "native_search", "plain_terms"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,32 @@ def native_search(query: Query, platform: str) -> NativeSearch:
         return compiled
     terms = plain_terms(query.text)
     return NativeSearch(queries=terms or (query.text.strip(),))
+
+
+def local_matcher(query: Query, platform: str) -> Callable[[Mention], bool] | None:
+    """A filter for sources the platform does not search (feeds, files).
+
+    The parsed query's ``matches`` when the parser is available, else "any plain term appears
+    in the title, text or URL" (case-insensitive); ``None`` when the query has no terms.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> keep = local_matcher(Query(text="acme"), "rss")
+        >>> keep(Mention(source="rss", native_id="1", text="ACME news", created_at=datetime.now(UTC)))
+        True
+    """
+    compiled = native_search(query, platform).matches
+    if compiled is not None:
+        return compiled
+    terms = [t.casefold() for t in plain_terms(query.text)]
+    if not terms:
+        return None
+
+    def matches(mention: Mention) -> bool:
+        haystack = f"{mention.title or ''}\n{mention.text}\n{mention.url or ''}".casefold()
+        return any(term in haystack for term in terms)
+
+    return matches
 
 
 def _compile(query: Query, platform: str) -> NativeSearch | None:

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
+from social_listen.connectors._native import local_matcher
 from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.core import (
     DEFAULT_LIMITS,
@@ -105,6 +106,7 @@ class _FileImporter:
         page_size: int = 1000,
         encoding: str = "utf-8",
         max_line_bytes: int = 1024 * 1024,
+        filter_by_query: bool = False,
         limits: Limits = DEFAULT_LIMITS,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -125,6 +127,7 @@ class _FileImporter:
         self.page_size = page_size
         self.encoding = encoding
         self.max_line_bytes = max_line_bytes
+        self.filter_by_query = filter_by_query
         self.limits = limits
         self._now = now
 
@@ -158,6 +161,7 @@ class _FileImporter:
         except OSError as exc:
             raise ConfigError(f"cannot read {self.path}: {exc.strerror}", source=self.name) from exc
         notes: list[str] = []
+        keep = local_matcher(query, self.name) if self.filter_by_query else None
         identity = self._identity(stat)
         offset, line = self._start(cursor, state, identity, notes)
         mentions: list[Mention] = []
@@ -175,7 +179,7 @@ class _FileImporter:
                     except (_BadRow, ValueError) as exc:
                         skipped.append(SkippedItem(reason="bad_row", detail=f"line {row_line}: {exc}"))
                     else:
-                        if _in_window(mention, query):
+                        if _in_window(mention, query) and (keep is None or keep(mention)):
                             mentions.append(mention)
                 if len(mentions) + len(skipped) >= self.page_size:
                     eof = False
@@ -363,6 +367,8 @@ class JSONLConnector(_FileImporter):
         page_size: Rows per page (bad rows count).
         encoding: The file's text encoding.
         max_line_bytes: Longer lines are skipped without being read into memory whole.
+        filter_by_query: Keep only rows matching the query (exports are usually filtered
+            already, so every row is kept by default).
         limits: Text caps and the future-date skew.
         now: The clock (tests inject one).
 
@@ -420,6 +426,8 @@ class CSVConnector(_FileImporter):
         page_size: Rows per page (bad rows count).
         encoding: The file's text encoding (a UTF-8 BOM is ignored).
         max_line_bytes: Longer physical lines are skipped.
+        filter_by_query: Keep only rows matching the query (exports are usually filtered
+            already, so every row is kept by default).
         limits: Text caps and the future-date skew.
         now: The clock (tests inject one).
 

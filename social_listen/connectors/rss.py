@@ -26,7 +26,7 @@ import feedparser
 import httpx
 
 from social_listen.connectors._html import html_to_text
-from social_listen.connectors._native import native_search, plain_terms
+from social_listen.connectors._native import local_matcher
 from social_listen.connectors._parts import run_parts
 from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.connectors._xmlguard import guard_feed_xml
@@ -288,8 +288,7 @@ class RSSConnector:
             AuthError: 401/403 (a Google Alerts feed that was deleted answers 404 instead).
             PlatformError: Another 4xx.
         """
-        search = native_search(query, self.name)
-        keep = self._matcher(query, search.matches) if self.filter_by_query else None
+        keep = local_matcher(query, self.name) if self.filter_by_query else None
         return (
             yield from run_parts(
                 self.feeds,
@@ -302,21 +301,6 @@ class RSSConnector:
                 keep=keep,
             )
         )
-
-    def _matcher(
-        self, query: Query, compiled: Callable[[Mention], bool] | None
-    ) -> Callable[[Mention], bool] | None:
-        if compiled is not None:
-            return compiled
-        terms = [t.casefold() for t in plain_terms(query.text)]
-        if not terms:
-            return None
-
-        def matches(mention: Mention) -> bool:
-            haystack = f"{mention.title or ''}\n{mention.text}\n{mention.url or ''}".casefold()
-            return any(term in haystack for term in terms)
-
-        return matches
 
     def _fetch_feed(
         self, url: str, query: Query, state: SourceState

@@ -272,3 +272,16 @@ def test_bad_options_are_config_errors(tmp_path: Path) -> None:
         CSVConnector("https://example.com/x.csv")
     with pytest.raises(ConfigError, match="cannot read"):
         drive(JSONLConnector(tmp_path / "missing.jsonl"), Q, None, state=SourceState())
+
+
+def test_filter_by_query_keeps_only_matching_rows(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    rows = _rows(3)
+    rows[1]["text"] = "nothing to see"
+    rows[2]["text"] = "acme jobs board"
+    _write_jsonl(path, rows)
+    query = Query(text="acme -jobs")
+    every = drive(JSONLConnector(path, now=_clock), query, None, state=SourceState())
+    assert len(every.mentions) == 3
+    kept = drive(JSONLConnector(path, filter_by_query=True, now=_clock), query, None, state=SourceState())
+    assert [m.native_id for m in kept.mentions] == ["r0"]

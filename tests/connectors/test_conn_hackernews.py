@@ -185,3 +185,17 @@ def test_or_query_runs_one_search_per_variant_under_one_cursor() -> None:
     assert [r.url.params["query"] for r in fake.requests] == ["acme", "akme"]
     assert collector.ids == {"100001", "100002"}
     assert all(m.query == "acme OR akme" for m in collector.checkpointer.mentions.values())
+
+
+def test_the_full_query_is_enforced_locally_after_the_platform_search() -> None:
+    hits = [_hit(1, NOW - timedelta(minutes=1)), _hit(2, NOW - timedelta(minutes=2))]
+    hits[1]["title"] = "acme story jobs"
+    fake = FakeAlgolia(hits)
+    page = drive(
+        HackerNewsConnector(now=_clock),
+        Query(text="acme -jobs", since=NOW - timedelta(hours=1)),
+        fake,
+        state=SourceState(),
+    )
+    assert [r.url.params["query"] for r in fake.requests] == ["acme"]  # negations are not searched
+    assert [m.native_id for m in page.mentions] == ["100001"]
