@@ -25,6 +25,9 @@ MAX_JSON_INT_DIGITS = 40
 """Longest integer literal accepted; 64-bit snowflake ids have at most 20 digits."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A JSON escape that decodes to a surrogate (paired or not); without one, and without raw
+# surrogates in the text, no string can hold a lone surrogate and the strings need no walk.
+_SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
 
 
 class _Refused(ValueError):
@@ -57,10 +60,10 @@ def _clean_str(value: str) -> str:
     return _SURROGATE.sub("\ufffd", value)
 
 
-def _clean(document: Any, *, max_depth: int, source: str | None) -> Any:
-    """Check the depth and replace lone surrogates, iteratively (no recursion)."""
+def _clean(document: Any, *, max_depth: int, source: str | None, strings: bool = True) -> Any:
+    """Check the depth and (when ``strings``) replace lone surrogates, iteratively."""
     if isinstance(document, str):
-        return _clean_str(document)
+        return _clean_str(document) if strings else document
     if not isinstance(document, (list, dict)):
         return document
     # Each stack entry: (container, depth). Containers are mutated in place: they were just
@@ -76,7 +79,7 @@ def _clean(document: Any, *, max_depth: int, source: str | None) -> Any:
             )
         if isinstance(container, list):
             for index, item in enumerate(container):
-                if isinstance(item, str):
+                if strings and isinstance(item, str):
                     cleaned = _clean_str(item)
                     if cleaned is not item:
                         container[index] = cleaned
@@ -85,15 +88,16 @@ def _clean(document: Any, *, max_depth: int, source: str | None) -> Any:
         else:
             renamed: list[tuple[str, str]] = []
             for key, item in container.items():
-                if isinstance(item, str):
+                if strings and isinstance(item, str):
                     cleaned = _clean_str(item)
                     if cleaned is not item:
                         container[key] = cleaned
                 elif isinstance(item, (list, dict)):
                     stack.append((item, depth + 1))
-                clean_key = _clean_str(key)
-                if clean_key is not key:
-                    renamed.append((key, clean_key))
+                if strings:
+                    clean_key = _clean_str(key)
+                    if clean_key is not key:
+                        renamed.append((key, clean_key))
             for old, new in renamed:
                 container[new] = container.pop(old)
     return document
@@ -131,8 +135,12 @@ def load_json(
     try:
         if isinstance(content, bytes):
             content = content.decode(json.detect_encoding(content))
+        content = content.removeprefix("\ufeff")
+        strings = _SURROGATE_ESCAPE.search(content) is not None or (
+            not content.isascii() and _SURROGATE.search(content) is not None
+        )
         document = json.loads(
-            content.removeprefix("\ufeff"),
+            content,
             parse_constant=_refuse_constant,
             parse_int=_make_int_parser(max_int_digits),
             parse_float=_parse_float,
@@ -151,4 +159,4 @@ def load_json(
         raise ParseError(
             f"the body is not valid JSON ({reason})", source=source, hint="the page is skipped"
         ) from None
-    return _clean(document, max_depth=max_depth, source=source)
+    return _clean(document, max_depth=max_depth, source=source, strings=strings)
