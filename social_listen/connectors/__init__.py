@@ -18,6 +18,11 @@ from social_listen.connectors._session_cache import (
 from social_listen.connectors._slicing import SlicePlan, TimeSlicer, TimeWindow
 from social_listen.connectors.base import AuthFlow, HTTPConnector, SkipItem
 from social_listen.connectors.bluesky import BlueskyConnector
+from social_listen.connectors.files import CSVConnector, JSONLConnector
+from social_listen.connectors.gdelt import GDELTConnector
+from social_listen.connectors.hackernews import HackerNewsConnector
+from social_listen.connectors.lemmy import LemmyConnector
+from social_listen.connectors.mastodon import MastodonConnector
 from social_listen.connectors.pagination import (
     AfterFullnamePaginator,
     CursorPaginator,
@@ -32,17 +37,25 @@ from social_listen.connectors.pagination import (
     SinglePage,
     get_path,
 )
+from social_listen.connectors.rss import RSSConnector
+from social_listen.connectors.stackexchange import StackExchangeConnector
 
 __all__ = [
     "AfterFullnamePaginator",
     "AuthFlow",
     "BlueskyConnector",
     "Budget",
+    "CSVConnector",
     "CursorPaginator",
     "FileSessionCache",
+    "GDELTConnector",
     "HTMLText",
     "HTTPConnector",
+    "HackerNewsConnector",
+    "JSONLConnector",
+    "LemmyConnector",
     "LinkHeaderPaginator",
+    "MastodonConnector",
     "MaxIdPaginator",
     "MemorySessionCache",
     "MinIdPaginator",
@@ -52,12 +65,14 @@ __all__ = [
     "Paginator",
     "Params",
     "QuotaBudget",
+    "RSSConnector",
     "SessionCache",
     "SessionRecord",
     "SinglePage",
     "SkipItem",
     "SlicePlan",
     "SpendCap",
+    "StackExchangeConnector",
     "StoredSession",
     "TimeSlicer",
     "TimeWindow",
