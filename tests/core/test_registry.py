@@ -191,3 +191,22 @@ def test_a_broken_installed_plugin_never_breaks_import_social_listen(tmp_path: P
     assert "listed: True" in result.stdout
     assert "not-found: the connector 'broken-x' failed to load" in result.stdout
     assert "ConnectorLoadWarning" in result.stdout
+
+
+def test_every_built_in_connector_loads_under_its_own_name() -> None:
+    from importlib.metadata import entry_points
+
+    built_ins = [
+        e
+        for e in entry_points(group=ENTRY_POINT_GROUP)
+        if e.dist is not None and e.dist.name == "social-listen"
+    ]
+    assert built_ins, "the package metadata registers no connector (reinstall with pip install -e .)"
+    for entry in built_ins:
+        cls = social_listen.get_connector(entry.name)
+        assert cls.name == entry.name, (
+            f"{entry.value} is registered as {entry.name!r} but names itself {cls.name!r}"
+        )
+        assert isinstance(cls, type)
+        assert callable(getattr(cls, "fetch_page", None))
+        assert hasattr(cls, "capabilities")
