@@ -1,0 +1,145 @@
+"""Reach and author influence estimates that state their formula and inputs.
+
+Platforms rarely say how many people saw a post, so reach is an estimate: the platform's view
+count when it reports one; else the author's followers times a documented seen-fraction curve
+(larger audiences see a smaller share of each post), plus the people who engaged and an
+allowance per share; else, for articles on a known site, the site's daily audience times a
+per-article share. Author influence is a 0-100 blend of log-scaled followers, log-scaled
+engagement and verification. Both return a :class:`~social_listen.core.Score` whose ``method``
+and ``inputs`` record how the number was obtained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from social_listen.core import ConfigError, Mention, Score
+
+__all__ = ["InfluenceModel", "ReachModel", "seen_fraction"]
+
+
+def seen_fraction(
+    followers: int, *, base: float = 0.3, scale: float = 1000.0, exponent: float = 0.25
+) -> float:
+    """Share of an author's followers assumed to see one post: ``base * (1 + f/scale) ** -exponent``.
+
+    With the defaults: 0 followers 0.30, 1,000 -> 0.25, 100,000 -> 0.094, 10 million -> 0.030.
+
+    Examples:
+        >>> round(seen_fraction(1000), 3)
+        0.252
+    """
+    return float(base * (1.0 + max(0, followers) / scale) ** -exponent)
+
+
+def _domain(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+@dataclass(frozen=True)
+class ReachModel:
+    """Estimated number of people who saw a mention (method ``reach-v1``).
+
+    ``reach = views`` when the platform reports views; otherwise
+    ``followers * seen_fraction(followers) + likes + replies + quotes + shares * share_audience``;
+    when the author's followers are unknown and the URL's domain is in ``site_audience``,
+    ``site_audience[domain] * article_share`` is used for the author part.
+
+    Attributes:
+        share_audience: People reached per share (a sharer's followers times their seen fraction).
+        site_audience: Domain -> daily audience, for sources without followers (news, blogs).
+        article_share: Share of a site's daily audience that sees one article.
+        base: ``seen_fraction`` base. scale: its scale. exponent: its exponent.
+    """
+
+    share_audience: float = 40.0
+    site_audience: Mapping[str, int] = field(default_factory=dict)
+    article_share: float = 0.002
+    base: float = 0.3
+    scale: float = 1000.0
+    exponent: float = 0.25
+
+    def score(self, mention: Mention) -> Score:
+        """The reach estimate of one mention."""
+        m = mention.metrics
+        if m.views is not None:
+            return Score(value=float(m.views), method="reach-v1:views", inputs={"views": m.views})
+        followers = mention.author.followers if mention.author else None
+        engaged = (m.likes or 0) + (m.replies or 0) + (m.quotes or 0)
+        shares = m.shares or 0
+        inputs: dict[str, float | int | str | bool | None] = {
+            "followers": followers,
+            "engaged": engaged,
+            "shares": shares,
+            "share_audience": self.share_audience,
+        }
+        if followers is not None:
+            fraction = seen_fraction(followers, base=self.base, scale=self.scale, exponent=self.exponent)
+            inputs["seen_fraction"] = round(fraction, 6)
+            author_part = followers * fraction
+            method = "reach-v1:followers"
+        else:
+            domain = _domain(mention.url)
+            audience = self.site_audience.get(domain) if domain else None
+            if audience is not None:
+                inputs.update(
+                    {"site": domain, "site_audience": audience, "article_share": self.article_share}
+                )
+                author_part = audience * self.article_share
+                method = "reach-v1:site"
+            else:
+                author_part = 0.0
+                method = "reach-v1:engagement"
+        value = author_part + engaged + shares * self.share_audience
+        return Score(value=round(value, 1), method=method, inputs=inputs)
+
+
+@dataclass(frozen=True)
+class InfluenceModel:
+    """Author influence 0-100 (method ``influence-v1``).
+
+    ``influence = 100 * (w_f * F + w_e * E + w_v * V)`` with
+    ``F = min(1, log10(1 + followers) / log10(1 + followers_ref))``,
+    ``E = min(1, log10(1 + engagement) / log10(1 + engagement_ref))`` (engagement of this
+    mention: likes + shares + replies + quotes), ``V = 1`` for verified accounts. Weights
+    are normalised to sum to 1. Unknown followers count as 0 and are recorded as ``None``.
+
+    Attributes:
+        followers_ref: Followers that earn the full follower part (10 million).
+        engagement_ref: Engagement that earns the full engagement part (10,000).
+        w_followers: Weight of F. w_engagement: weight of E. w_verified: weight of V.
+    """
+
+    followers_ref: int = 10_000_000
+    engagement_ref: int = 10_000
+    w_followers: float = 0.6
+    w_engagement: float = 0.3
+    w_verified: float = 0.1
+
+    def __post_init__(self) -> None:
+        weights = (self.w_followers, self.w_engagement, self.w_verified)
+        if min(weights) < 0 or sum(weights) <= 0:
+            raise ConfigError(f"influence weights {weights} must be >= 0 with a positive sum")
+        if self.followers_ref < 1 or self.engagement_ref < 1:
+            raise ConfigError("followers_ref and engagement_ref must be >= 1")
+
+    def score(self, mention: Mention) -> Score:
+        """The influence of a mention's author, 0-100."""
+        followers = mention.author.followers if mention.author else None
+        verified = bool(mention.author.verified) if mention.author else False
+        engagement = mention.metrics.engagement
+        f = min(1.0, math.log10(1 + (followers or 0)) / math.log10(1 + self.followers_ref))
+        e = min(1.0, math.log10(1 + engagement) / math.log10(1 + self.engagement_ref))
+        total = self.w_followers + self.w_engagement + self.w_verified
+        value = 100.0 * (self.w_followers * f + self.w_engagement * e + self.w_verified * verified) / total
+        return Score(
+            value=round(value, 2),
+            method="influence-v1",
+            inputs={"followers": followers, "engagement": engagement, "verified": verified},
+        )

@@ -1,0 +1,236 @@
+"""The enrichment pipeline: batch scoring of mentions, deterministic and idempotent.
+
+:class:`Enricher` takes mentions from a client or a store and returns enriched copies
+(``model_copy(update=...)``; the caller writes them, e.g. with the store's enrichment upsert).
+Per batch: cap the text, match brands (an injected matcher), detect the language (one
+vectorised pass), then per mention sentiment (whole post and brand-targeted), intent,
+reach, influence, urgency and the listener's terms. Every output depends only on the
+mention's own fields and the configuration (urgency's clock is the mention's collection time
+unless ``now=`` is given), so enriching twice gives the same result.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from itertools import islice
+from typing import Protocol, runtime_checkable
+
+from social_listen.core import Mention
+from social_listen.monitor._influence import InfluenceModel, ReachModel
+from social_listen.monitor._intent import IntentDetector
+from social_listen.monitor._language import (
+    DEFAULT_LANGUAGES,
+    LanguageDetector,
+    LanguageGuess,
+    choose_language,
+)
+from social_listen.monitor._sentiment import (
+    DEFAULT_MAX_ANALYSIS_CHARS,
+    TEXT_CAPPED,
+    UNSUPPORTED_LANGUAGE,
+    SentimentScorer,
+)
+from social_listen.monitor._urgency import UrgencyModel
+
+__all__ = ["BrandMatcher", "BrandSpans", "Enricher", "KeywordMatcher", "TermExtractor", "enrich"]
+
+logger = logging.getLogger(__name__)
+
+BrandSpans = Mapping[str, Sequence[tuple[int, int]]]
+"""Brand name -> character spans of its mentions in the analysed text."""
+
+TermExtractor = Callable[..., Sequence[str]]
+"""``terms(text, *, language=...)`` -> normalized terms (the listener's ``extract_terms``)."""
+
+
+class _Default:
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT = _Default()
+
+_OWN_FLAGS = frozenset({UNSUPPORTED_LANGUAGE, TEXT_CAPPED})
+
+
+@runtime_checkable
+class BrandMatcher(Protocol):
+    """What the pipeline needs from brand matching: the spans of each brand in a text."""
+
+    def brand_spans(self, text: str) -> BrandSpans:
+        """Brand name -> ``(start, end)`` spans found in ``text`` (empty when none)."""
+        ...
+
+
+class KeywordMatcher:
+    """A small case-insensitive whole-word matcher: brand -> aliases.
+
+    The query package's compiled matcher is the full one (boolean queries, fuzzy variants);
+    this one serves tests, notebooks and simple setups.
+
+    Examples:
+        >>> KeywordMatcher({"Acme": ["acme", "acme corp"]}).brand_spans("I love ACME!")
+        {'Acme': [(7, 11)]}
+    """
+
+    def __init__(self, brands: Mapping[str, Sequence[str]]) -> None:
+        import re
+
+        self._patterns = {
+            brand: re.compile(
+                r"(?<!\w)(?:"
+                + "|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True))
+                + r")(?!\w)",
+                re.IGNORECASE,
+            )
+            for brand, aliases in brands.items()
+            if aliases
+        }
+
+    def brand_spans(self, text: str) -> BrandSpans:
+        """Brand -> spans of its aliases in ``text``."""
+        out: dict[str, list[tuple[int, int]]] = {}
+        for brand, pattern in self._patterns.items():
+            spans = [m.span() for m in pattern.finditer(text)]
+            if spans:
+                out[brand] = spans
+        return out
+
+
+def _default_terms() -> TermExtractor | None:
+    try:
+        from social_listen.listener import extract_terms
+    except ImportError:  # pragma: no cover - the listener ships with the package
+        return None
+    return extract_terms
+
+
+class Enricher:
+    """Scores mentions: language, sentiment, intent, reach, influence, urgency, brands, terms.
+
+    Args:
+        brands: A :class:`BrandMatcher` (or a callable ``text -> BrandSpans``); ``None`` keeps
+            each mention's ``brands`` and scores no targeted sentiment.
+        languages: Languages the detector chooses among (ignored when ``detector`` is given).
+        detector: A :class:`LanguageDetector`.
+        sentiment: A :class:`SentimentScorer` (plug analyzers and thresholds in there).
+        intent: An :class:`IntentDetector`.
+        reach: A :class:`ReachModel`. influence: An :class:`InfluenceModel`.
+        urgency: An :class:`UrgencyModel`.
+        terms: The term extractor; default the listener's ``extract_terms``; ``None`` skips terms.
+        max_chars: Characters of title + text analysed (longer is cut, flag
+            ``analysis_text_capped``).
+        now: The clock for urgency; default each mention's ``collected_at`` (reproducible).
+        batch_size: Mentions per language-detection batch.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> from social_listen.core import Mention
+        >>> enricher = Enricher(brands=KeywordMatcher({"Acme": ["acme"]}))
+        >>> m = Mention(source="x", native_id="1", text="Acme support is awful. Weather is nice.",
+        ...             created_at=datetime(2026, 1, 1, tzinfo=UTC))
+        >>> e = enricher.enrich_one(m)
+        >>> e.brands, e.detected_language, e.sentiment.targeted_score < 0
+        (('Acme',), 'en', True)
+    """
+
+    def __init__(
+        self,
+        *,
+        brands: BrandMatcher | Callable[[str], BrandSpans] | None = None,
+        languages: Sequence[str] = DEFAULT_LANGUAGES,
+        detector: LanguageDetector | None = None,
+        sentiment: SentimentScorer | None = None,
+        intent: IntentDetector | None = None,
+        reach: ReachModel | None = None,
+        influence: InfluenceModel | None = None,
+        urgency: UrgencyModel | None = None,
+        terms: TermExtractor | _Default | None = DEFAULT,
+        max_chars: int = DEFAULT_MAX_ANALYSIS_CHARS,
+        now: datetime | None = None,
+        batch_size: int = 512,
+    ) -> None:
+        if isinstance(brands, BrandMatcher):
+            self._brands: Callable[[str], BrandSpans] | None = brands.brand_spans
+        else:
+            self._brands = brands
+        self.detector = detector or LanguageDetector(languages)
+        self.sentiment = sentiment or SentimentScorer(max_chars=max_chars)
+        self.intent = intent or IntentDetector()
+        self.reach = reach or ReachModel()
+        self.influence = influence or InfluenceModel()
+        self.urgency = urgency or UrgencyModel()
+        self._terms = _default_terms() if isinstance(terms, _Default) else terms
+        self.max_chars = max_chars
+        self.now = now
+        self.batch_size = max(1, batch_size)
+
+    def _text(self, mention: Mention) -> tuple[str, bool]:
+        text = f"{mention.title}\n{mention.text}" if mention.title else mention.text
+        if len(text) > self.max_chars:
+            return text[: self.max_chars], True
+        return text, False
+
+    def enrich_one(self, mention: Mention) -> Mention:
+        """One enriched copy of ``mention``."""
+        return self.enrich_batch([mention])[0]
+
+    def enrich_batch(self, mentions: Sequence[Mention]) -> list[Mention]:
+        """Enriched copies of a batch, in order (language detection runs once per batch)."""
+        texts = [self._text(m) for m in mentions]
+        guesses = self.detector.detect_batch([t for t, _ in texts])
+        return [
+            self._enrich(m, text, capped, guess)
+            for m, (text, capped), guess in zip(mentions, texts, guesses, strict=True)
+        ]
+
+    def __call__(self, mentions: Iterable[Mention]) -> Iterator[Mention]:
+        """Lazily enrich a stream of mentions in batches of ``batch_size``."""
+        iterator = iter(mentions)
+        while batch := list(islice(iterator, self.batch_size)):
+            yield from self.enrich_batch(batch)
+
+    def _enrich(self, mention: Mention, text: str, capped: bool, guess: LanguageGuess) -> Mention:
+        flags = set(mention.flags - _OWN_FLAGS)
+        if capped:
+            flags.add(TEXT_CAPPED)
+        brands = mention.brands
+        spans: list[tuple[int, int]] = []
+        if self._brands is not None:
+            found = self._brands(text)
+            brands = tuple(sorted(found))
+            spans = sorted(s for brand_spans in found.values() for s in brand_spans)
+        language = choose_language(mention.language, guess)
+        result = self.sentiment.score(text, language=language, spans=spans)
+        flags |= result.flags
+        intent = self.intent.detect(text, language=language, sentiment=result.sentiment.score)
+        update: dict[str, object] = {
+            "detected_language": guess.language,
+            "language_confidence": round(guess.confidence, 6) if guess.language else None,
+            "sentiment": result.sentiment,
+            "intent": intent,
+            "brands": brands,
+            "reach": self.reach.score(mention),
+            "influence": self.influence.score(mention),
+        }
+        if self._terms is not None:
+            update["terms"] = tuple(self._terms(text, language=language))
+        scored = mention.model_copy(update=update)
+        urgency = self.urgency.score(scored, now=self.now)
+        return scored.model_copy(update={"urgency": urgency, "flags": frozenset(flags)})
+
+
+def enrich(mentions: Iterable[Mention], **options: object) -> list[Mention]:
+    """Enrich mentions with a one-off :class:`Enricher` built from ``options``.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> from social_listen.core import Mention
+        >>> [m] = enrich([Mention(source="x", native_id="1", text="Where can I buy one?",
+        ...                       created_at=datetime(2026, 1, 1, tzinfo=UTC))])
+        >>> m.intent.labels
+        ('question', 'purchase')
+    """
+    return list(Enricher(**options)(mentions))  # type: ignore[arg-type]

@@ -1,0 +1,159 @@
+"""The enrichment pipeline: every derived field, injection points, idempotence, bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from social_listen.core import Author, Mention, Metrics
+from social_listen.monitor import (
+    BrandSpans,
+    Enricher,
+    KeywordMatcher,
+    LanguageDetector,
+    enrich,
+)
+
+T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+
+def mention(i: int, text: str, **kw: object) -> Mention:
+    fields: dict[str, object] = {
+        "source": "test",
+        "native_id": str(i),
+        "text": text,
+        "created_at": T0,
+        "collected_at": T0 + timedelta(hours=1),
+    }
+    fields.update(kw)
+    return Mention(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher(
+        brands=KeywordMatcher({"Acme": ["acme", "@acme"], "Globex": ["globex"]}),
+        detector=LanguageDetector(languages=("en", "hu", "ro", "de")),
+    )
+
+
+def test_every_derived_field_is_set(enricher: Enricher) -> None:
+    m = mention(
+        1,
+        "@acme my router died after the update and support hung up on me. Terrible! Lawyer is next.",
+        author=Author(handle="big", followers=250_000, verified=True),
+        metrics=Metrics(likes=40, shares=12, replies=9),
+        language="en",
+    )
+    e = enricher.enrich_one(m)
+    assert e.brands == ("Acme",)
+    assert e.detected_language == "en"
+    assert e.language == "en"
+    assert e.language_confidence is not None
+    assert 0.9 <= e.language_confidence <= 1.0
+    assert e.sentiment is not None
+    assert e.sentiment.label == "negative"
+    assert e.sentiment.targeted_score is not None
+    assert e.sentiment.targeted_score < 0
+    assert e.intent is not None
+    assert {"complaint", "crisis"} <= set(e.intent.labels)
+    assert any(x.startswith("legal") for x in e.intent.evidence["crisis"])
+    assert e.reach is not None
+    assert e.reach.method == "reach-v1:followers"
+    assert e.reach.value > 0
+    assert e.influence is not None
+    assert 50 < e.influence.value <= 100
+    assert e.influence.inputs["followers"] == 250_000
+    assert e.urgency is not None
+    assert e.urgency.value >= 70
+    assert any("crisis" in r for r in e.urgency.reasons)
+    assert e.terms
+    assert all(t == t.lower() for t in e.terms)
+    assert e.text == m.text
+    assert e.key == m.key
+
+
+def test_enrichment_is_deterministic_and_idempotent(enricher: Enricher) -> None:
+    posts = [
+        mention(1, "Nagyon rossz a Globex net, harmadik napja nincs internet!"),
+        mention(2, "Mulțumesc Acme, livrare rapidă și produs excelent 😍"),
+        mention(3, "Where can I buy the new Acme phone?"),
+    ]
+    once = enricher.enrich_batch(posts)
+    twice = enricher.enrich_batch(once)
+    again = Enricher(
+        brands=KeywordMatcher({"Acme": ["acme", "@acme"], "Globex": ["globex"]}),
+        detector=LanguageDetector(languages=("en", "hu", "ro", "de")),
+    ).enrich_batch(posts)
+    assert once == twice == again
+    assert [m.detected_language for m in once] == ["hu", "ro", "en"]
+    assert [m.sentiment.label for m in once if m.sentiment] == ["negative", "positive", "neutral"]
+
+
+def test_streaming_call_equals_batches(enricher: Enricher) -> None:
+    posts = [mention(i, f"Acme order {i} was great") for i in range(7)]
+    small = Enricher(brands=KeywordMatcher({"Acme": ["acme"]}), batch_size=3, terms=None)
+    assert list(small(posts)) == small.enrich_batch(posts)
+
+
+def test_injected_matcher_and_terms_are_used() -> None:
+    calls: list[str] = []
+
+    def brands(text: str) -> BrandSpans:
+        calls.append(text)
+        return {"Initech": [(0, 7)]} if text.startswith("Initech") else {}
+
+    def terms(text: str, *, language: str | None) -> Sequence[str]:
+        return (f"{language}:{len(text)}",)
+
+    [e] = enrich([mention(1, "Initech printers are the worst")], brands=brands, terms=terms)
+    assert calls == ["Initech printers are the worst"]
+    assert e.brands == ("Initech",)
+    assert e.terms == ("en:30",)
+
+
+def test_without_a_matcher_existing_brands_are_kept() -> None:
+    [e] = enrich([mention(1, "great stuff", brands=("Acme",))], terms=None)
+    assert e.brands == ("Acme",)
+    assert e.sentiment is not None
+    assert e.sentiment.targeted_score is None
+
+
+def test_urgency_clock_defaults_to_collection_time_and_can_be_injected() -> None:
+    m = mention(1, "Is the Acme app down for everyone?")
+    default = Enricher(terms=None).enrich_one(m)
+    later = Enricher(terms=None, now=T0 + timedelta(days=3)).enrich_one(m)
+    assert default.urgency is not None
+    assert later.urgency is not None
+    assert default.urgency.inputs["age_hours"] == 1.0
+    assert later.urgency.value < default.urgency.value
+
+
+@pytest.mark.reliability(42)
+@pytest.mark.timeout(30)
+def test_bad_inputs_get_sane_results_in_bounded_time(enricher: Enricher) -> None:
+    posts = [
+        mention(1, ""),
+        mention(2, "😡😡😡"),
+        mention(3, ("acme is awful " * 80_000)[:1_000_000]),
+        mention(4, "Это ужасный сервис Acme, никогда больше", language="ru"),
+        mention(5, "Acme 很好 but szörnyű 💔 \u200b\u202e ١٢٣", flags=frozenset({"kept"})),
+    ]
+    out = enricher.enrich_batch(posts)
+    empty, emoji, huge, russian, mixed = out
+    assert empty.sentiment is not None
+    assert empty.sentiment.label == "neutral"
+    assert empty.detected_language is None
+    assert emoji.sentiment is not None
+    assert emoji.sentiment.label == "negative"
+    assert "analysis_text_capped" in huge.flags
+    assert huge.sentiment is not None
+    assert russian.sentiment is not None
+    assert russian.sentiment.score == 0.0
+    assert "unsupported_language" in russian.flags
+    assert "kept" in mixed.flags
+    assert all(m.urgency is not None and 0 <= m.urgency.value <= 100 for m in out)
+    # Re-enriching recomputes the pipeline's own flags instead of piling them up.
+    assert enricher.enrich_batch(out) == out

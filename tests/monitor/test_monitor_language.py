@@ -1,0 +1,79 @@
+"""Language detection restricted to configured languages, with confidence in [0, 1]."""
+
+from __future__ import annotations
+
+import pytest
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from social_listen.core import ConfigError
+from social_listen.monitor import LanguageDetector, LanguageGuess, choose_language
+
+POSTS = {
+    "en": "The delivery was late again and nobody answers the phone at the store",
+    "hu": "Már harmadik napja nincs internet, az ügyfélszolgálat meg nem veszi fel",
+    "ro": "Sunt foarte mulțumit de comandă, a ajuns repede și produsul e excelent",
+    "de": "Die Lieferung kam wieder zu spät und niemand geht ans Telefon",
+}
+
+
+@pytest.fixture(scope="module")
+def detector() -> LanguageDetector:
+    return LanguageDetector(languages=("en", "hu", "ro", "de", "fr"))
+
+
+def test_detects_each_configured_language(detector: LanguageDetector) -> None:
+    guesses = detector.detect_batch(list(POSTS.values()))
+    assert [g.language for g in guesses] == list(POSTS)
+    assert all(0.9 <= g.confidence <= 1.0 for g in guesses)
+
+
+def test_batch_equals_py3langid_restricted_to_the_same_languages(detector: LanguageDetector) -> None:
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    reference.set_languages(list(detector.languages))
+    texts = [*POSTS.values(), "ok then", "Acme!!! 10/10 would buy", "szia", "mersi frumos"]
+    for text, guess in zip(texts, detector.detect_batch(texts), strict=True):
+        cleaned = detector._clean(text)
+        if guess.language is None:
+            continue
+        lang, conf = reference.classify(cleaned)
+        assert guess.language == lang
+        assert guess.confidence == pytest.approx(conf, abs=1e-4)
+
+
+def test_restriction_keeps_the_answer_among_configured_languages() -> None:
+    only = LanguageDetector(languages=("en", "hu"))
+    assert only.detect(POSTS["de"]).language in {"en", "hu"}
+
+
+def test_noise_is_removed_before_classification(detector: LanguageDetector) -> None:
+    text = "@telekom #fail https://example.com/a/b?c=d " + POSTS["hu"] + " 😡😡"
+    assert detector.detect(text).language == "hu"
+
+
+@pytest.mark.reliability(42)
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "12345 !!!", "@a @b #c https://x.y"])
+def test_texts_without_letters_are_undetermined(detector: LanguageDetector, text: str) -> None:
+    assert detector.detect(text) == LanguageGuess(None, 0.0)
+
+
+@pytest.mark.reliability(42)
+@pytest.mark.timeout(10)
+def test_a_megabyte_is_classified_from_its_start(detector: LanguageDetector) -> None:
+    guess = detector.detect(POSTS["ro"] * 20_000)
+    assert guess.language == "ro"
+
+
+def test_unknown_language_code_is_a_config_error() -> None:
+    with pytest.raises(ConfigError):
+        LanguageDetector(languages=("en", "xx"))
+    with pytest.raises(ConfigError):
+        LanguageDetector(languages=())
+
+
+def test_choose_language_keeps_the_platform_claim_when_unsure() -> None:
+    assert choose_language("en", LanguageGuess("hu", 0.95)) == "hu"
+    assert choose_language("en", LanguageGuess("ro", 0.6)) == "en"
+    assert choose_language(None, LanguageGuess("ro", 0.6)) == "ro"
+    assert choose_language(None, LanguageGuess("ro", 0.3)) is None
+    assert choose_language("pt-BR", LanguageGuess(None, 0.0)) == "pt"
