@@ -87,7 +87,7 @@ class FakeAlgolia:
     CAP = 1000
 
     def __init__(self, hits: list[dict[str, Any]]) -> None:
-        self.hits = sorted(hits, key=lambda h: (-h["created_at_i"], h["objectID"]))
+        self.hits = sorted(hits, key=lambda h: (-h["created_at_i"], str(h.get("objectID"))))
         self.requests: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
