@@ -1,0 +1,92 @@
+"""Intent labels with evidence in English, Hungarian and Romanian."""
+
+from __future__ import annotations
+
+import pytest
+
+from social_listen.core import ConfigError
+from social_listen.monitor import INTENT_LABELS, IntentDetector, load_intent_lexicon
+
+DETECTOR = IntentDetector()
+
+CASES = [
+    ("en", "My package never arrived and I want a refund", "complaint"),
+    ("en", "Does anyone know if the store opens on Sunday", "question"),
+    ("en", "Huge thanks to the support team, amazing service", "praise"),
+    ("en", "Thinking about buying the new Pixel this weekend", "purchase"),
+    ("en", "The charger exploded and my son was injured", "crisis"),
+    ("en", "Follow for follow!!! Giveaway, click here www.win.example", "spam"),
+    ("hu", "Már megint nem működik a net, elegem van", "complaint"),
+    ("hu", "Tudja valaki, meddig van nyitva a bolt", "question"),
+    ("hu", "Köszönöm a gyors segítséget, szuper volt", "praise"),
+    ("hu", "Jövő héten veszek egy új laptopot", "purchase"),
+    ("hu", "Országos leállás, senki nem tud belépni a bankba", "crisis"),
+    ("ro", "Nu merge aplicația de trei zile, e inacceptabil", "complaint"),
+    ("ro", "Știe cineva până la ce oră e deschis", "question"),
+    ("ro", "Mulțumesc pentru livrarea rapidă, recomand", "praise"),
+    ("ro", "Mă gândesc să-mi iau un telefon nou", "purchase"),
+    ("ro", "Producătorul rechemă lotul din cauza unui defect", "crisis"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "label"), CASES)
+def test_each_label_fires_in_each_language(language: str, text: str, label: str) -> None:
+    intent = DETECTOR.detect(text, language=language)
+    assert label in intent.labels
+    assert intent.evidence[label]
+    assert intent.method == "intent-rules-v1"
+
+
+def test_neutral_chatter_has_no_intent() -> None:
+    for lang, text in [
+        ("en", "Going to the supermarket later with my sister."),
+        ("hu", "Ma este a barátokkal nézzük a meccset."),
+        ("ro", "Sâmbătă merg cu trenul la Brașov."),
+    ]:
+        assert DETECTOR.detect(text, language=lang).labels == ()
+
+
+def test_question_mark_is_language_independent() -> None:
+    intent = DETECTOR.detect("Wann öffnet der Laden?", language="de")
+    assert intent.labels == ("question",)
+    assert intent.evidence["question"] == ("?",)
+
+
+def test_crisis_evidence_names_its_kind() -> None:
+    intent = DETECTOR.detect("Massive outage, and we will file a class action", language="en")
+    assert set(intent.evidence["crisis"]) >= {"outage: outage", "legal: class action"}
+
+
+def test_spam_suppresses_other_labels() -> None:
+    intent = DETECTOR.detect("Thanks!!! Earn $500 a day from home, DM me", language="en")
+    assert intent.labels == ("spam",)
+
+
+def test_sentiment_decides_borderline_complaint_and_sarcastic_praise() -> None:
+    text = "thanks for nothing, the app is a disaster"
+    assert "praise" not in DETECTOR.detect(text, language="en", sentiment=-0.7).labels
+    assert "complaint" in DETECTOR.detect("the app is a disaster", language="en", sentiment=-0.7).labels
+    assert "praise" in DETECTOR.detect("what a lovely day at the shop", language="en", sentiment=0.8).labels
+
+
+def test_users_extend_the_lexicons() -> None:
+    detector = IntentDetector(extra={"en": {"complaint": ["lag*"]}, "pl": {"complaint": ["nie działa"]}})
+    assert "complaint" in detector.detect("so much lagging tonight", language="en").labels
+    assert "complaint" not in DETECTOR.detect("so much lagging tonight", language="en").labels
+    assert detector.detect("Aplikacja nie działa", language="pl").labels == ("complaint",)
+    with pytest.raises(ConfigError):
+        IntentDetector(extra={"en": {"angry": ["grr"]}})
+
+
+def test_packaged_lexicons_cover_every_label() -> None:
+    for lang in ("en", "hu", "ro"):
+        lexicon = load_intent_lexicon(lang)
+        for label in INTENT_LABELS:
+            assert any(key.split(".")[0] == label for key in lexicon), (lang, label)
+    with pytest.raises(ConfigError):
+        load_intent_lexicon("xx")
+
+
+def test_diacritics_are_optional() -> None:
+    assert "complaint" in DETECTOR.detect("nu functioneaza nimic", language="ro").labels
+    assert "praise" in DETECTOR.detect("koszonom szepen", language="hu").labels

@@ -1,0 +1,108 @@
+"""Reach, influence and urgency: the stated formulas, their inputs and reasons."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from social_listen.core import Author, ConfigError, Intent, Mention, Metrics, Score, Sentiment
+from social_listen.monitor import InfluenceModel, ReachModel, UrgencyModel, UrgencyWeights, seen_fraction
+
+T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+
+def mention(**kw: object) -> Mention:
+    fields: dict[str, object] = {"source": "t", "native_id": "1", "text": "x", "created_at": T0}
+    fields.update(kw)
+    return Mention(**fields)  # type: ignore[arg-type]
+
+
+def test_seen_fraction_curve_matches_its_documented_points() -> None:
+    assert seen_fraction(0) == pytest.approx(0.3)
+    assert seen_fraction(1000) == pytest.approx(0.3 * 2**-0.25)
+    assert seen_fraction(100_000) == pytest.approx(0.0946, abs=1e-4)
+    assert seen_fraction(10_000_000) == pytest.approx(0.030, abs=1e-4)
+
+
+def test_reach_prefers_views_then_followers_then_site() -> None:
+    model = ReachModel(site_audience={"news.example": 500_000})
+    viewed = model.score(mention(metrics=Metrics(views=1234, likes=5)))
+    assert (viewed.value, viewed.method) == (1234.0, "reach-v1:views")
+    followed = model.score(
+        mention(author=Author(handle="a", followers=100_000), metrics=Metrics(likes=10, shares=2, replies=3))
+    )
+    expected = 100_000 * seen_fraction(100_000) + 13 + 2 * 40
+    assert followed.value == pytest.approx(expected, abs=0.1)
+    assert followed.inputs["followers"] == 100_000
+    site = model.score(mention(url="https://www.news.example/a/1"))
+    assert (site.value, site.method, site.inputs["site"]) == (1000.0, "reach-v1:site", "news.example")
+    unknown = model.score(mention(metrics=Metrics(likes=3)))
+    assert (unknown.value, unknown.method) == (3.0, "reach-v1:engagement")
+
+
+def test_influence_formula_and_bounds() -> None:
+    model = InfluenceModel()
+    nobody = model.score(mention())
+    assert nobody.value == 0.0
+    assert nobody.inputs == {"followers": None, "engagement": 0, "verified": False}
+    star = model.score(
+        mention(author=Author(handle="s", followers=10_000_000, verified=True), metrics=Metrics(likes=10_000))
+    )
+    assert star.value == 100.0
+    mid = model.score(mention(author=Author(handle="m", followers=10_000), metrics=Metrics(likes=99)))
+    f = math.log10(10_001) / math.log10(10_000_001)
+    e = math.log10(100) / math.log10(10_001)
+    assert mid.value == pytest.approx(100 * (0.6 * f + 0.3 * e), abs=0.01)
+    with pytest.raises(ConfigError):
+        InfluenceModel(w_followers=-1)
+
+
+def scored(**kw: object) -> Mention:
+    return mention(
+        sentiment=Sentiment(score=-0.8, label="negative", method="m", targeted_score=-0.6),
+        intent=Intent(labels=("complaint", "question"), method="m"),
+        influence=Score(value=50.0, method="m"),
+        collected_at=T0 + timedelta(hours=2),
+        **kw,
+    )
+
+
+def test_urgency_lists_every_reason_with_its_points() -> None:
+    urgency = UrgencyModel().score(scored())
+    # 20*0.8 + 10*0.6 + 20*0.5 + 15 + 10 (unanswered) + 0 velocity + 10*exp(-2/24)
+    expected = 16 + 6 + 10 + 15 + 10 + 10 * math.exp(-2 / 24)
+    assert urgency.value == pytest.approx(expected, abs=0.01)
+    assert urgency.method == "urgency-v1"
+    text = " | ".join(urgency.reasons)
+    for reason in (
+        "negative sentiment",
+        "negative about the brand",
+        "influential",
+        "complaint",
+        "unanswered",
+    ):
+        assert reason in text
+    assert urgency.inputs["age_hours"] == 2.0
+
+
+def test_urgency_weights_are_configurable_and_capped() -> None:
+    heavy = UrgencyModel(weights=UrgencyWeights(complaint=90, negative=90))
+    assert heavy.score(scored()).value == 100.0
+    quiet = UrgencyModel(weights=UrgencyWeights(*(0.0,) * 8))
+    assert quiet.score(scored()).value == 0.0
+    assert quiet.score(scored()).reasons == ()
+    with pytest.raises(ConfigError):
+        UrgencyModel(weights=UrgencyWeights(crisis=-1))
+
+
+def test_replies_answer_the_question_and_add_velocity() -> None:
+    answered = UrgencyModel().score(scored(metrics=Metrics(replies=40)))
+    assert not any("unanswered" in r for r in answered.reasons)
+    assert any(r.startswith("replies 20.0/h") for r in answered.reasons)
+
+
+def test_urgency_uses_the_injected_clock() -> None:
+    m = scored()
+    assert UrgencyModel().score(m, now=T0 + timedelta(days=10)).value < UrgencyModel().score(m).value
