@@ -4,11 +4,12 @@ One instance sees only part of the fediverse, so a query is usually run on sever
 instance is one part of the run. Tag timelines (``/api/v1/timelines/tag/{tag}`` with
 ``any[]``/``all[]``/``none[]``) need no token unless the instance disabled public preview;
 status search (``/api/v2/search?type=statuses``) needs a user token and finds only posts
-whose authors opted in. Both are paged newest first (the ``Link`` header's next URL for
-timelines, ``max_id`` for search) and stop at the window's start. A status's identity is its
-``uri``, the same on every instance, so a post seen on two instances is one mention; the
-instance-local ``id`` is kept in the mention's extras and the newest one per instance in the
-state's extras. Boosts are mapped to the boosted original with ``boosted_by`` in extras.
+whose authors opted in. Both are paged newest first (``max_id`` from the ``Link`` header's
+next URL for timelines, from the last status for search) and stop at the window's start.
+A status's identity is its ``uri``, the same on every instance, so a post seen on two
+instances is one mention; the instance-local ``id`` is kept in the mention's extras and the
+newest one per instance in the state's extras. Boosts are mapped to the boosted original
+with ``boosted_by`` in extras.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from collections.abc import Callable, Generator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
@@ -27,7 +28,7 @@ from social_listen.connectors._parts import inspect_responses, instance_url, run
 from social_listen.connectors._slicing import TimeWindow
 from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.connectors.base import HTTPConnector
-from social_listen.connectors.pagination import LinkHeaderPaginator, MaxIdPaginator
+from social_listen.connectors.pagination import MaxIdPaginator, PageResponse
 from social_listen.core import (
     AuthError,
     Author,
@@ -43,7 +44,7 @@ from social_listen.core import (
     SourceState,
 )
 
-__all__ = ["MastodonConnector", "parse_mastodon_status"]
+__all__ = ["MastodonConnector", "MastodonLinkPaginator", "parse_mastodon_status"]
 
 # Platform facts (https://docs.joinmastodon.org/methods/timelines/#tag,
 # https://docs.joinmastodon.org/methods/search/#v2, https://docs.joinmastodon.org/entities/Status/,
@@ -57,6 +58,35 @@ MASTODON_TAG_PATH = "/api/v1/timelines/tag/{tag}"
 MASTODON_SEARCH_PATH = "/api/v2/search"
 Mode = Literal["tags", "search"]
 _TAG_CHARS = re.compile(r"[^\w]", re.UNICODE)
+
+
+class MastodonLinkPaginator(MaxIdPaginator):
+    """``max_id`` from the ``Link`` header's next URL, else from the last status.
+
+    Expects (https://docs.joinmastodon.org/api/guidelines/#pagination)::
+
+        Link: <https://m.example/api/v1/timelines/tag/acme?max_id=1099>; rel="next",
+              <https://m.example/api/v1/timelines/tag/acme?min_id=1130>; rel="prev"
+
+    Only ``max_id`` is taken from the link and added to the connector's own parameters:
+    tag timeline links leave out ``any[]``/``all[]``/``none[]``, and following them as they
+    are would widen the search from the second page on.
+
+    Examples:
+        >>> MastodonLinkPaginator().prepare("1099", url="https://m.example/api", params=[("any[]", "b")])
+        ('https://m.example/api', [('any[]', 'b'), ('max_id', '1099')])
+    """
+
+    def next_token(self, page: PageResponse) -> str | None:
+        """The next link's ``max_id``; the last status's id when the server sent no link."""
+        link = page.response.links.get("next", {}).get("url")
+        if link:
+            values = parse_qs(urlsplit(link).query).get("max_id")
+            if values and values[0]:
+                return values[0]
+        if page.response.headers.get("Link") is not None and not link:
+            return None  # a Link header without rel="next": the timeline has no older page
+        return super().next_token(page)
 
 
 def _handle(account: Mapping[str, Any]) -> str:
@@ -199,7 +229,7 @@ class MastodonConnector(HTTPConnector):
         self.none_tags = tuple(t for t in (_tag(x) for x in none_tags) if t)
         self._token = access_token
         self.items_path = "statuses" if mode == "search" else ""
-        self.paginator = MaxIdPaginator() if mode == "search" else LinkHeaderPaginator()
+        self.paginator = MaxIdPaginator() if mode == "search" else MastodonLinkPaginator()
         self.page_size = max(1, min(self.page_size or MASTODON_MAX_LIMIT, MASTODON_MAX_LIMIT))
 
     def __repr__(self) -> str:

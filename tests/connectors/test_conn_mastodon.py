@@ -250,3 +250,17 @@ def test_request_spec_keeps_a_query_string_already_in_the_url() -> None:
         == "https://m.example/x?max_id=5"
     )
     client.close()
+
+
+def test_timeline_pages_keep_the_tag_filters_that_links_leave_out() -> None:
+    statuses = [_status(100 + i, i, NOW - timedelta(minutes=i)) for i in range(60)]
+    fake = FakeMastodon({"a.example": statuses})
+    conn = MastodonConnector(instances=["a.example"], tags=["acme", "acmecorp"], none_tags=["ad"], now=_clock)
+    collector = Collector(conn, Query(text="acme", since=NOW - timedelta(days=1)), fake)
+    collector.run()
+    second = fake.requests[1].url.params
+    assert second["max_id"] == "120"  # from the Link header
+    assert second.get_list("any[]") == ["acmecorp"]
+    assert second.get_list("none[]") == ["ad"]
+    assert second["limit"] == "40"
+    assert len(collector.ids) == 60
