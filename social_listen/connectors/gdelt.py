@@ -3,8 +3,8 @@
 GDELT returns at most 250 articles per request and has no paging: the connector asks newest
 first and, when a slice comes back full, continues below the oldest article it reached. The
 API searches a rolling window of about three months (older ``since`` values are clamped and
-noted), asks for one request every five seconds (reported as ``retry_after`` on every page
-so the runner paces), dates articles ``YYYYMMDDTHHMMSSZ``, and answers query errors as plain
+noted), asks for one request every five seconds (every response says "none remaining for
+five seconds" so the runner paces), dates articles ``YYYYMMDDTHHMMSSZ``, and answers query errors as plain
 text with status 200, which become :class:`~social_listen.core.PlatformError`.
 """
 
@@ -168,8 +168,17 @@ class GDELTConnector(HTTPConnector):
         return parse_gdelt_article(item, source=self.name)
 
     def rate_limit(self, response: httpx.Response) -> RateLimitInfo | None:
-        """GDELT's documented pace: wait five seconds before the next request."""
-        return RateLimitInfo(retry_after=GDELT_MIN_INTERVAL)
+        """GDELT's documented pace: no further request before five seconds have passed.
+
+        Said in the runner's pacing dialect (nothing remaining until ``reset_at``), with
+        ``retry_after`` for readers of the page.
+        """
+        return RateLimitInfo(
+            limit=1,
+            remaining=0,
+            reset_at=self.now() + timedelta(seconds=GDELT_MIN_INTERVAL),
+            retry_after=GDELT_MIN_INTERVAL,
+        )
 
     def _check(self, response: httpx.Response) -> httpx.Response | None:
         if response.status_code != 200:

@@ -202,7 +202,11 @@ class StackExchangeConnector(HTTPConnector):
         return parse_se_question(item, site=_site_of(item, self.sites), source=self.name)
 
     def rate_limit(self, response: httpx.Response) -> RateLimitInfo | None:
-        """``backoff`` (seconds), ``quota_remaining`` and ``quota_max`` from the body."""
+        """``backoff`` (seconds), ``quota_remaining`` and ``quota_max`` from the body.
+
+        With a ``backoff``, ``remaining`` is 0 until ``reset_at`` (now + backoff) so the runner
+        waits; otherwise ``remaining``/``limit`` are the daily quota (also noted on the page).
+        """
         try:
             body = load_json(response.content, source=self.name)
         except ParseError:  # an unreadable body simply has no signals
@@ -212,11 +216,16 @@ class StackExchangeConnector(HTTPConnector):
         backoff, remaining, limit = body.get("backoff"), body.get("quota_remaining"), body.get("quota_max")
         if backoff is None and remaining is None:
             return None
-        return RateLimitInfo(
-            limit=_number(limit),
-            remaining=_number(remaining),
-            retry_after=_number(backoff),
-        )
+        wait = _number(backoff)
+        if wait is not None and wait > 0:
+            # The runner paces from remaining/reset_at: nothing may be sent before the backoff ends.
+            return RateLimitInfo(
+                limit=_number(limit),
+                remaining=0,
+                reset_at=self.now() + timedelta(seconds=wait),
+                retry_after=wait,
+            )
+        return RateLimitInfo(limit=_number(limit), remaining=_number(remaining))
 
     def _check(self, response: httpx.Response) -> None:
         if response.status_code < 400:
@@ -237,6 +246,13 @@ class StackExchangeConnector(HTTPConnector):
         """Fetch one page; each site and native search is one part of the run."""
         search = native_search(query, self.name)
         parts = [(site, native) for site in self.sites for native in search.queries]
+        quotas: list[int] = []
+
+        def check(response: httpx.Response) -> None:
+            self._check(response)
+            quota = _quota_remaining(response)
+            if quota is not None:
+                quotas.append(quota)
 
         def part(
             spec: tuple[str, str], inner: str | None, part_state: SourceState
@@ -245,7 +261,7 @@ class StackExchangeConnector(HTTPConnector):
             options = {**query.options, self.name: {**query.options_for(self.name), "_site": site}}
             sub = query.model_copy(update={"text": native, "name": query.label, "options": options})
             return inspect_responses(
-                HTTPConnector.fetch_page(self, sub, cursor=inner, state=part_state), self._check
+                HTTPConnector.fetch_page(self, sub, cursor=inner, state=part_state), check
             )
 
         page = yield from run_parts(
@@ -259,11 +275,20 @@ class StackExchangeConnector(HTTPConnector):
             keep=search.matches,
             notes=search.notes,
         )
-        if page.rate_limit is not None and page.rate_limit.remaining is not None:
-            page = page.model_copy(
-                update={"notes": (*page.notes, f"quota_remaining:{int(page.rate_limit.remaining)}")}
-            )
+        if quotas:
+            page = page.model_copy(update={"notes": (*page.notes, f"quota_remaining:{quotas[-1]}")})
         return page
+
+
+def _quota_remaining(response: httpx.Response) -> int | None:
+    if response.status_code >= 300:
+        return None
+    try:
+        body = load_json(response.content)
+    except ParseError:
+        return None
+    value = body.get("quota_remaining") if isinstance(body, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _site_of(item: Mapping[str, Any], sites: Sequence[str]) -> str:

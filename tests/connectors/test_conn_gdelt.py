@@ -57,7 +57,9 @@ def test_fixture_articles_are_mapped_field_by_field() -> None:
     assert es.language == "es"
     assert es.extras == {"language_name": "Spanish", "sourcecountry": "Spain"}
     assert page.rate_limit is not None
-    assert page.rate_limit.retry_after == 5.0  # one request per five seconds
+    assert page.rate_limit.retry_after == 5.0  # one request per five seconds:
+    assert page.rate_limit.remaining == 0  # the runner's pacer waits until reset_at
+    assert page.rate_limit.reset_at == NOW + timedelta(seconds=5)
 
 
 def test_request_parameters_and_language_filter() -> None:
@@ -130,3 +132,24 @@ def test_more_than_250_articles_in_one_second_is_truncated() -> None:
     collector.run()
     assert collector.pages[-1].truncated
     assert len(collector.ids) == 250
+
+
+def test_the_client_waits_five_seconds_between_requests() -> None:
+    from social_listen.core import Client
+
+    start = NOW - timedelta(days=1)
+    fake = FakeGDELT([_article(i, start + timedelta(seconds=100 * i)) for i in range(400)])
+    ticks = [1000.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        ticks[0] += seconds
+
+    with Client(
+        transport=httpx.MockTransport(fake), sleep=sleep, clock=lambda: ticks[0], now=_clock
+    ) as client:
+        result = client.fetch(GDELTConnector(now=_clock), Query(text="acme", since=start))
+    assert result.error is None
+    assert len(fake.requests) == 2
+    assert waits == [pytest.approx(5.0)]

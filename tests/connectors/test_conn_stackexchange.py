@@ -62,9 +62,21 @@ def test_fixture_question_is_mapped_field_by_field_from_gzip() -> None:
     assert m.extras["accepted_answer_id"] == 79000010
     assert m.extras["is_answered"] is True
     assert page.rate_limit is not None
-    assert page.rate_limit.retry_after == 10  # the body's backoff, to be honoured
-    assert page.rate_limit.remaining == 287
+    assert page.rate_limit.retry_after == 10  # the body's backoff, to be honoured:
+    assert page.rate_limit.remaining == 0  # nothing may be sent before reset_at
+    assert page.rate_limit.reset_at == NOW + timedelta(seconds=10)
     assert page.rate_limit.limit == 300
+    assert "quota_remaining:287" in page.notes
+
+
+def test_without_backoff_the_daily_quota_is_reported() -> None:
+    body = {**fixture("stackexchange_search_advanced.json"), "items": []}
+    del body["backoff"]
+    page = drive(
+        StackExchangeConnector(now=_clock), Query(text="acme"), lambda r: gzip_json(body), state=SourceState()
+    )
+    assert page.rate_limit is not None
+    assert (page.rate_limit.remaining, page.rate_limit.limit, page.rate_limit.reset_at) == (287, 300, None)
     assert "quota_remaining:287" in page.notes
 
 
