@@ -21,6 +21,7 @@ from social_listen.connectors.bluesky import BlueskyConnector
 from social_listen.connectors.files import CSVConnector, JSONLConnector
 from social_listen.connectors.gdelt import GDELTConnector
 from social_listen.connectors.hackernews import HackerNewsConnector
+from social_listen.connectors.jetstream import JetstreamSource
 from social_listen.connectors.lemmy import LemmyConnector
 from social_listen.connectors.mastodon import MastodonConnector
 from social_listen.connectors.pagination import (
@@ -37,8 +38,12 @@ from social_listen.connectors.pagination import (
     SinglePage,
     get_path,
 )
+from social_listen.connectors.reddit import RedditConnector
 from social_listen.connectors.rss import RSSConnector
 from social_listen.connectors.stackexchange import StackExchangeConnector
+from social_listen.connectors.telegram import TelegramConnector
+from social_listen.connectors.x import XConnector
+from social_listen.connectors.youtube import YouTubeConnector
 
 __all__ = [
     "AfterFullnamePaginator",
@@ -53,6 +58,7 @@ __all__ = [
     "HTTPConnector",
     "HackerNewsConnector",
     "JSONLConnector",
+    "JetstreamSource",
     "LemmyConnector",
     "LinkHeaderPaginator",
     "MastodonConnector",
@@ -66,6 +72,7 @@ __all__ = [
     "Params",
     "QuotaBudget",
     "RSSConnector",
+    "RedditConnector",
     "SessionCache",
     "SessionRecord",
     "SinglePage",
@@ -74,8 +81,11 @@ __all__ = [
     "SpendCap",
     "StackExchangeConnector",
     "StoredSession",
+    "TelegramConnector",
     "TimeSlicer",
     "TimeWindow",
+    "XConnector",
+    "YouTubeConnector",
     "extract_html",
     "get_path",
     "html_to_text",

@@ -6,22 +6,20 @@ each response before the flow sees it: YouTube turns a 403 ``quotaExceeded`` int
 readers turn each platform's headers into :class:`~social_listen.core.RateLimitInfo`, with
 epoch resets corrected for clock skew with the ``Date`` header (reliability row 6).
 :func:`query_matcher` is the client-side filter for sources that cannot search (Jetstream,
-Telegram): the compiled query matcher when ``social_listen.query`` provides one, else the
-query's plain terms as whole words.
+Telegram): the shared local matcher, keeping everything for a query without terms.
 """
 
 from __future__ import annotations
 
 import email.utils
 import math
-import re
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime, timedelta
 from typing import Literal, TypeVar
 
 import httpx
 
-from social_listen.connectors._native import native_search, plain_terms
+from social_listen.connectors._native import local_matcher
 from social_listen.core import Mention, Query, RateLimitInfo, RequestSpec
 
 __all__ = ["header_number", "observe_responses", "query_matcher", "read_rate_limit"]
@@ -149,9 +147,9 @@ def read_rate_limit(
 def query_matcher(query: Query, platform: str) -> Callable[[Mention], bool]:
     """A local filter with the query's semantics, for sources that cannot search.
 
-    Uses the compiled matcher of :mod:`social_listen.query` when it is available; otherwise a
-    mention matches when its title or text contains one of the query's plain terms as whole
-    words (case-insensitive). A query without terms (``"*"``) keeps everything.
+    :func:`~social_listen.connectors._native.local_matcher` (the compiled matcher of
+    :mod:`social_listen.query`, else the query's plain terms), keeping everything when the
+    query has no terms.
 
     Examples:
         >>> from datetime import datetime, UTC
@@ -160,18 +158,8 @@ def query_matcher(query: Query, platform: str) -> Callable[[Mention], bool]:
         ...              created_at=datetime(2026, 1, 1, tzinfo=UTC)))
         True
     """
-    search = native_search(query, platform)
-    if search.matches is not None:
-        return search.matches
-    terms = [t for t in plain_terms(query.text) if t != "*"]
-    if not terms:
-        return lambda mention: True
-    pattern = re.compile(
-        "|".join(rf"(?<!\w){re.escape(term)}(?!\w)" for term in sorted(terms, key=len, reverse=True)),
-        re.IGNORECASE,
-    )
+    return local_matcher(query, platform) or _keep_all
 
-    def matches(mention: Mention) -> bool:
-        return bool(pattern.search(mention.text) or (mention.title and pattern.search(mention.title)))
 
-    return matches
+def _keep_all(mention: Mention) -> bool:
+    return True

@@ -351,10 +351,10 @@ class XConnector(HTTPConnector):
     ) -> tuple[tuple[str, ...], Callable[[Mention], bool] | None, tuple[str, ...]]:
         """The native queries (each at most 512 characters), the local matcher and notes."""
         search = native_search(query, self.name)
-        if search.matches is not None:  # compiled by social_listen.query (splits at 512)
+        if search.compiled:  # in X syntax by social_listen.query, which splits at 512
             return search.queries, search.matches, search.notes
         terms = plain_terms(query.text) or (query.text.strip(),)
-        return split_x_query(terms), None, ()
+        return split_x_query(terms), search.matches, search.notes
 
     def fetch_page(
         self, query: Query, *, cursor: str | None, state: SourceState

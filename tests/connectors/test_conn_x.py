@@ -152,7 +152,7 @@ def test_parse_post_field_by_field() -> None:
     assert other.author.handle == "9999000001"  # no user object expanded
     page = drive(
         make(preflight=False),
-        Query(text="acme"),
+        Query(text="widget OR acme"),
         lambda r: httpx.Response(200, json=body),
         state=SourceState(),
     )
