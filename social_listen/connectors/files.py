@@ -442,10 +442,29 @@ class CSVConnector(_FileImporter):
         self,
         path: str | os.PathLike[str],
         *,
+        mapping: Mapping[str, str] | None = None,
+        source: str | None = None,
         delimiter: str = ",",
-        **options: Any,
+        page_size: int = 1000,
+        encoding: str = "utf-8",
+        max_line_bytes: int = 1024 * 1024,
+        filter_by_query: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
-        super().__init__(path, **options)
+        super().__init__(
+            path,
+            mapping=mapping,
+            source=source,
+            page_size=page_size,
+            encoding=encoding,
+            max_line_bytes=max_line_bytes,
+            filter_by_query=filter_by_query,
+            limits=limits,
+            now=now,
+        )
+        if len(delimiter) != 1:
+            raise ConfigError("delimiter must be one character", source=self.name)
         self.delimiter = delimiter
 
     def _header(self, handle: BinaryIO) -> tuple[list[str], int, int]:
