@@ -23,7 +23,7 @@ from tenacity import AsyncRetrying, Retrying
 from social_listen._version import __version__
 from social_listen.core._checkpoint import Checkpointer
 from social_listen.core._completeness import FetchResult
-from social_listen.core._egress import EgressGuard, GuardedAsyncTransport, GuardedTransport
+from social_listen.core._egress import EgressGuard, GuardedAsyncTransport, GuardedTransport, Resolver
 from social_listen.core._errors import ConfigError, SocialListenError
 from social_listen.core._http import SendContext, send, send_async
 from social_listen.core._limits import DEFAULT_LIMITS, Limits
@@ -62,6 +62,7 @@ class _Base:
         allow_networks: Iterable[str],
         proxy: str | None,
         random: Callable[[], float],
+        resolver: Resolver | None,
         custom_transport: bool,
     ) -> None:
         if proxy is not None and custom_transport:
@@ -71,7 +72,7 @@ class _Base:
         self.clock = clock
         self.now = now
         self.proxy = proxy
-        self.guard = EgressGuard(allow_hosts=allow_hosts, allow_networks=allow_networks)
+        self.guard = EgressGuard(allow_hosts=allow_hosts, allow_networks=allow_networks, resolver=resolver)
         self.runtime = Runtime(limits=limits, clock=clock, now=now, random=random)
         self._headers = {
             "User-Agent": user_agent or DEFAULT_USER_AGENT,
@@ -93,8 +94,14 @@ class _Base:
             "follow_redirects": False,
         }
 
-    def _context(self, source: Source) -> SendContext:
-        return SendContext(limits=self.limits, guard=self.guard, clock=self.clock, source=source.name)
+    def _context(self, source: Source, tally: Tally) -> SendContext:
+        return SendContext(
+            limits=self.limits,
+            guard=self.guard,
+            clock=self.clock,
+            source=source.name,
+            on_send=lambda: tally.count(requests=1),
+        )
 
     def _max_pages(self, max_pages: int | None) -> int:
         return self.limits.max_pages if max_pages is None else max_pages
@@ -131,6 +138,8 @@ class Client(_Base):
         allow_networks: Networks the egress guard lets through (``"127.0.0.0/8"`` in tests).
         proxy: An explicit proxy URL (environment proxies are never used).
         random: Uniform ``[0, 1)`` source for backoff jitter.
+        resolver: DNS resolution used by the egress guard (``socket.getaddrinfo`` by
+            default); the connection goes to the address it returned and was checked.
 
     Examples:
         >>> from social_listen import Client, MemoryCheckpointer, Query
@@ -153,6 +162,7 @@ class Client(_Base):
         allow_networks: Iterable[str] = (),
         proxy: str | None = None,
         random: Callable[[], float] = _random.random,
+        resolver: Resolver | None = None,
     ) -> None:
         super().__init__(
             limits=limits,
@@ -164,6 +174,7 @@ class Client(_Base):
             allow_networks=allow_networks,
             proxy=proxy,
             random=random,
+            resolver=resolver,
             custom_transport=transport is not None,
         )
         self.sleep = sleep
@@ -184,7 +195,7 @@ class Client(_Base):
         self.http.close()
 
     def _exchange(self, source: Source, spec: RequestSpec, tally: Tally) -> httpx.Response:
-        ctx = self._context(source)
+        ctx = self._context(source, tally)
         try:
             for attempt in Retrying(sleep=self.sleep, **self.runtime.retry_options(tally)):
                 with attempt:
@@ -330,6 +341,7 @@ class AsyncClient(_Base):
         allow_networks: Iterable[str] = (),
         proxy: str | None = None,
         random: Callable[[], float] = _random.random,
+        resolver: Resolver | None = None,
         concurrency: int = 4,
     ) -> None:
         super().__init__(
@@ -342,6 +354,7 @@ class AsyncClient(_Base):
             allow_networks=allow_networks,
             proxy=proxy,
             random=random,
+            resolver=resolver,
             custom_transport=transport is not None,
         )
         if concurrency < 1:
@@ -369,7 +382,7 @@ class AsyncClient(_Base):
         await self.aclose()
 
     async def _exchange(self, source: Source, spec: RequestSpec, tally: Tally) -> httpx.Response:
-        ctx = self._context(source)
+        ctx = self._context(source, tally)
         try:
             async for attempt in AsyncRetrying(sleep=self.sleep, **self.runtime.retry_options(tally)):
                 with attempt:

@@ -52,12 +52,14 @@ class SendContext:
         guard: The egress guard every hop passes.
         clock: Monotonic clock for the overall deadline.
         source: The connector name, for errors.
+        on_send: Called once per request sent (redirect hops included), for counting.
     """
 
     limits: Limits
     guard: EgressGuard
     clock: Callable[[], float]
     source: str | None = None
+    on_send: Callable[[], None] = lambda: None
 
 
 class _Decoder:
@@ -252,6 +254,7 @@ def send(client: httpx.Client, request: httpx.Request, ctx: SendContext) -> http
     hops = 0
     while True:
         ctx.guard.check_url(request.url, source=ctx.source)
+        ctx.on_send()
         try:
             streamed = client.send(request, stream=True, follow_redirects=False)
         except httpx.TransportError as exc:
@@ -283,6 +286,7 @@ async def send_async(client: httpx.AsyncClient, request: httpx.Request, ctx: Sen
     hops = 0
     while True:
         ctx.guard.check_url(request.url, source=ctx.source)
+        ctx.on_send()
         try:
             streamed = await client.send(request, stream=True, follow_redirects=False)
         except httpx.TransportError as exc:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import SecretStr
@@ -184,25 +186,44 @@ class RedactingFilter(logging.Filter):
 
 _FILTER = RedactingFilter()
 _ROOT_LOGGERS = ("social_listen", "httpx", "httpcore")
+_factory_lock = threading.Lock()
+
+
+def _ours(name: str) -> bool:
+    return any(name == root or name.startswith(root + ".") for root in _ROOT_LOGGERS)
+
+
+class _RedactingRecordFactory:
+    """Wraps the previous log record factory; scrubs records of the library's loggers."""
+
+    def __init__(self, previous: Callable[..., logging.LogRecord]) -> None:
+        self.previous = previous
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.previous(*args, **kwargs)
+        if _ours(record.name):
+            _FILTER.filter(record)
+        return record
 
 
 def install_redaction() -> RedactingFilter:
-    """Install the redacting filter on the library's and httpx's loggers (idempotent).
+    """Scrub secrets from every record of the library's and httpx's loggers (idempotent).
 
-    Logger filters only see records logged on that very logger, so the filter goes on each
-    existing logger below ``social_listen``, ``httpx`` and ``httpcore`` as well; every client
-    calls this when it is created and when a run starts.
+    Logger filters only see records logged on that very logger, not on its children created
+    later (a connector module imported after the client), so the scrubbing happens when a
+    record of a ``social_listen``, ``httpx`` or ``httpcore`` logger is created: the current
+    log record factory is wrapped once. The filter also goes on the existing loggers, in case
+    an application replaces the record factory afterwards. Every client calls this when it
+    is created and when a run starts.
 
     Returns:
-        The shared filter instance.
+        The shared filter instance (add it to your own handlers for other loggers).
     """
-    manager = logging.Logger.manager
-    names = [
-        name
-        for name in list(manager.loggerDict)
-        if any(name == root or name.startswith(root + ".") for root in _ROOT_LOGGERS)
-    ]
-    for name in {*_ROOT_LOGGERS, *names}:
+    with _factory_lock:
+        factory = logging.getLogRecordFactory()
+        if not isinstance(factory, _RedactingRecordFactory):
+            logging.setLogRecordFactory(_RedactingRecordFactory(factory))
+    for name in [*_ROOT_LOGGERS, *(n for n in list(logging.Logger.manager.loggerDict) if _ours(n))]:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)

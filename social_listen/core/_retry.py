@@ -89,6 +89,7 @@ def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None
         True
     """
     now = now or utcnow()
+    headers = {name.lower(): value for name, value in headers.items()}
     millis = headers.get("retry-after-ms")
     if millis is not None:
         value = _seconds(millis, scale=1000.0)

@@ -186,7 +186,6 @@ class Runtime:
         delay = self.pacer.delay(source.name)
         if delay > 0:
             tally.count(rate_limit_waits=1, waited_seconds=delay)
-        tally.count(requests=1)
         return delay
 
     def _rate_limit_info(self, source: Source, response: httpx.Response) -> RateLimitInfo | None:

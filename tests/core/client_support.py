@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -154,3 +154,45 @@ class Sleeps:
 def wall(sleeps: Sleeps) -> Callable[[], datetime]:
     """A wall clock that moves with the fake monotonic clock."""
     return lambda: T0 + timedelta(seconds=sleeps.now - 1000.0)
+
+
+class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body streamed chunk by chunk (not pre-read like ``content=``).
+
+    ``each`` runs before each chunk (advance a fake clock); ``then`` is raised after the
+    last chunk (a connection reset mid-body).
+    """
+
+    def __init__(
+        self,
+        chunks: Sequence[bytes],
+        *,
+        each: Callable[[], None] | None = None,
+        then: Exception | None = None,
+    ) -> None:
+        self.chunks = list(chunks)
+        self.each = each
+        self.then = then
+        self.served = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.chunks:
+            if self.each is not None:
+                self.each()
+            self.served += len(chunk)
+            yield chunk
+        if self.then is not None:
+            raise self.then
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
+
+
+def streamed(
+    status: int, chunks: Sequence[bytes], *, headers: dict[str, str] | None = None, **kw: Any
+) -> httpx.Response:
+    """A streaming response with JSON content type unless ``headers`` says otherwise."""
+    return httpx.Response(
+        status, headers={"content-type": "application/json", **(headers or {})}, stream=Chunks(chunks, **kw)
+    )
