@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from social_listen.core import Mention, Query
 
@@ -100,9 +100,10 @@ def local_matcher(query: Query, platform: str) -> Callable[[Mention], bool] | No
         >>> keep(Mention(source="rss", native_id="1", text="ACME news", created_at=datetime.now(UTC)))
         True
     """
-    compiled = native_search(query, platform).matches
-    if compiled is not None:
-        return compiled
+    parsed = _parse(query.text)
+    compiled = getattr(parsed, "matches", None)
+    if callable(compiled):
+        return cast("Callable[[Mention], bool]", compiled)
     terms = [t.casefold() for t in plain_terms(query.text)]
     if not terms:
         return None
@@ -124,7 +125,14 @@ def _compile(query: Query, platform: str) -> NativeSearch | None:
     if to_native is None:
         terms = plain_terms(query.text)
         return NativeSearch(queries=terms or (query.text.strip(),), matches=matches)
-    native = to_native(parsed, platform)
+    try:
+        native = to_native(parsed, platform)
+    except (ValueError, LookupError, NotImplementedError) as exc:
+        # A platform the compiler does not know, or a query it cannot express natively: the
+        # plain terms are searched and the full query is still enforced locally.
+        logger.debug("no native compilation of %r for %s: %s", query.text, platform, exc)
+        terms = plain_terms(query.text)
+        return NativeSearch(queries=terms or (query.text.strip(),), matches=matches)
     queries = tuple(str(q) for q in getattr(native, "queries", ()) if str(q).strip())
     notes = tuple(f"unsearchable:{feature}" for feature in getattr(native, "unsupported", ()))
     if not queries:
