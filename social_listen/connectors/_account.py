@@ -11,16 +11,15 @@ Telegram): the shared local matcher, keeping everything for a query without term
 
 from __future__ import annotations
 
-import email.utils
 import math
 from collections.abc import Callable, Generator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
 import httpx
 
 from social_listen.connectors._native import local_matcher
-from social_listen.core import Mention, Query, RateLimitInfo, RequestSpec
+from social_listen.core import Mention, Query, RateLimitInfo, RequestSpec, parse_reset
 
 __all__ = ["header_number", "observe_responses", "query_matcher", "read_rate_limit"]
 
@@ -74,19 +73,6 @@ def header_number(response: httpx.Response, name: str) -> float | None:
     return value if math.isfinite(value) and 0 <= value < 1e12 else None
 
 
-def _server_skew(response: httpx.Response, now: datetime) -> timedelta:
-    raw = response.headers.get("date")
-    if not raw:
-        return timedelta(0)
-    try:
-        server = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return timedelta(0)
-    if server.tzinfo is None:
-        server = server.replace(tzinfo=UTC)
-    return now - server
-
-
 def read_rate_limit(
     response: httpx.Response,
     *,
@@ -127,18 +113,12 @@ def read_rate_limit(
     spent = header_number(response, used) if used else None
     if size is None and spent is not None and left is not None:
         size = spent + left
-    reset_value = header_number(response, reset)
-    reset_at: datetime | None = None
-    if reset_value is not None:
-        if reset_kind == "seconds":
-            reset_at = current + timedelta(seconds=reset_value)
-        else:
-            try:
-                server_reset = datetime.fromtimestamp(reset_value, UTC)
-            except (OverflowError, OSError, ValueError):
-                server_reset = None
-            if server_reset is not None:
-                reset_at = server_reset + _server_skew(response, current)
+    raw_reset = response.headers.get(reset)
+    reset_at = (
+        parse_reset(raw_reset, kind=reset_kind, date_header=response.headers.get("date"), now=current)
+        if raw_reset is not None and header_number(response, reset) is not None
+        else None
+    )
     if left is None and size is None and reset_at is None:
         return None
     return RateLimitInfo(limit=size, remaining=left, reset_at=reset_at)

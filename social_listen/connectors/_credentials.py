@@ -4,23 +4,21 @@ A connector takes each secret as an argument (``str`` or ``SecretStr``) or, when
 is missing, from an environment variable named ``SOCIAL_LISTEN_<CONNECTOR>_<FIELD>``
 (``SOCIAL_LISTEN_BLUESKY_APP_PASSWORD``). Secrets are kept as ``SecretStr`` (their repr is
 ``**********``), travel in headers or request bodies (never in URLs), and are registered with
-the redacting log filter of the runtime when it offers one, so they never reach a log line,
-an error message or a repr (reliability rows 28-29).
+the redacting log filter (:func:`social_listen.core.register_secret`), so they never reach a
+log line, an error message or a repr (reliability rows 28-29).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from pydantic import SecretStr
 
-from social_listen.core import ConfigError
+from social_listen.core import ConfigError, register_secret
 
-__all__ = ["env_var_name", "plain_option", "register_secret", "resolve_secret"]
+__all__ = ["env_var_name", "plain_option", "resolve_secret"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,24 +33,6 @@ def env_var_name(connector: str, field: str) -> str:
         'SOCIAL_LISTEN_BLUESKY_APP_PASSWORD'
     """
     return f"{ENV_PREFIX}{connector}_{field}".upper().replace("-", "_")
-
-
-def register_secret(secret: SecretStr | str) -> None:
-    """Tell the runtime's redacting log filter about a secret value, when it has one.
-
-    The filter lives in ``social_listen.core._redact`` (``register_secret``); without it this
-    does nothing and the connectors' own care (headers, ``SecretStr``, ``repr=False``) holds.
-    """
-    value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
-    if not value:
-        return
-    try:
-        module: Any = importlib.import_module("social_listen.core._redact")
-    except ImportError:
-        return
-    hook = getattr(module, "register_secret", None)
-    if callable(hook):
-        hook(value)
 
 
 def resolve_secret(

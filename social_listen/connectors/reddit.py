@@ -24,7 +24,7 @@ from pydantic import SecretStr
 
 from social_listen._version import __version__
 from social_listen.connectors._account import observe_responses, query_matcher, read_rate_limit
-from social_listen.connectors._credentials import plain_option, register_secret, resolve_secret
+from social_listen.connectors._credentials import plain_option, resolve_secret
 from social_listen.connectors._native import native_search
 from social_listen.connectors._parts import run_parts
 from social_listen.connectors._slicing import TimeWindow
@@ -45,6 +45,7 @@ from social_listen.core import (
     RateLimitInfo,
     RequestSpec,
     SourceState,
+    register_secret,
 )
 
 __all__ = ["RedditConnector", "parse_reddit_thing"]

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from social_listen.connectors._account import observe_responses, read_rate_limit
 from social_listen.connectors._budget import SpendCap
-from social_listen.connectors._credentials import register_secret, resolve_secret
+from social_listen.connectors._credentials import resolve_secret
 from social_listen.connectors._native import native_search, plain_terms
 from social_listen.connectors._parts import run_parts
 from social_listen.connectors._slicing import TimeWindow
@@ -45,6 +45,7 @@ from social_listen.core import (
     RateLimitInfo,
     RequestSpec,
     SourceState,
+    register_secret,
 )
 
 __all__ = ["XConnector", "parse_x_post", "split_x_query"]
