@@ -43,12 +43,20 @@ def _no_requests(request: httpx.Request) -> httpx.Response:
 class Collector:
     """Collects page by page into a MemoryCheckpointer and records every committed delivery."""
 
-    def __init__(self, connector: Any, query: Query, handler: Handler | None, *, key: str = "k") -> None:
+    def __init__(
+        self,
+        connector: Any,
+        query: Query,
+        handler: Handler | None,
+        *,
+        key: str = "k",
+        checkpointer: Any = None,
+    ) -> None:
         self.connector = connector
         self.query = query
         self.handler = handler
         self.key = key
-        self.checkpointer = MemoryCheckpointer()
+        self.checkpointer = checkpointer if checkpointer is not None else MemoryCheckpointer()
         self.delivered: list[tuple[str, str]] = []
         self.pages: list[Page] = []
 

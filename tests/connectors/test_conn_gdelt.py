@@ -153,3 +153,14 @@ def test_the_client_waits_five_seconds_between_requests() -> None:
     assert result.error is None
     assert len(fake.requests) == 2
     assert waits == [pytest.approx(5.0)]
+
+
+@pytest.mark.reliability(18)
+def test_future_seendate_is_flagged_and_clamps_the_watermark() -> None:
+    articles = [_article(1, NOW - timedelta(minutes=1)), _article(2, datetime(2099, 1, 1, tzinfo=UTC))]
+    query = Query(text="acme", since=NOW - timedelta(hours=1), until=datetime(2100, 1, 1, tzinfo=UTC))
+    page = drive(GDELTConnector(now=_clock), query, FakeGDELT(articles), state=SourceState())
+    flags = {m.native_id.rsplit("/", 1)[1]: m.flags for m in page.mentions}
+    assert "date_future" in flags["2"]
+    assert "date_future" not in flags["1"]
+    assert page.state.watermark == NOW + timedelta(days=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -199,3 +200,31 @@ def test_the_full_query_is_enforced_locally_after_the_platform_search() -> None:
     )
     assert [r.url.params["query"] for r in fake.requests] == ["acme"]  # negations are not searched
     assert [m.native_id for m in page.mentions] == ["100001"]
+
+
+@pytest.mark.reliability(16)
+def test_resume_in_a_new_process_from_the_sqlite_store(tmp_path: Path) -> None:
+    from social_listen.store import SQLiteStore
+
+    start = NOW - timedelta(days=10)
+    hits = [_hit(i, start + timedelta(seconds=300 * i)) for i in range(2600)]
+    query = Query(text="acme", since=start)
+    store = SQLiteStore(tmp_path / "mentions.db")
+    first = Collector(
+        HackerNewsConnector(now=_clock, page_size=200), query, FakeAlgolia(hits), checkpointer=store
+    )
+    with pytest.raises(Crash):
+        first.run(crash_after=8)
+    committed = store.count()
+    store.close()
+    assert 0 < committed < 2600
+
+    reopened = SQLiteStore(tmp_path / "mentions.db")  # a new process: only the file survives
+    second = Collector(
+        HackerNewsConnector(now=_clock, page_size=200), query, FakeAlgolia(hits), checkpointer=reopened
+    )
+    second.run()
+    assert reopened.count() == 2600
+    assert len(first.delivered) + len(second.delivered) == 2600  # nothing committed twice
+    assert {m.native_id for m in reopened.iter_mentions()} == {h["objectID"] for h in hits}
+    reopened.close()

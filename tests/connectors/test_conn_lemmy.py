@@ -154,3 +154,18 @@ def test_paging_stops_at_the_overlap_on_the_next_run() -> None:
     collector.run()
     assert len(fake.requests) - before == 1  # one page reaches past watermark - overlap
     assert late["post"]["ap_id"] in collector.ids
+
+
+@pytest.mark.reliability(18)
+def test_future_dated_post_is_flagged_and_clamps_the_watermark() -> None:
+    views = [_view(1, NOW - timedelta(minutes=1)), _view(2, datetime(2099, 1, 1, tzinfo=UTC))]
+    page = drive(
+        LemmyConnector(instances=["lemmy.one.example"], now=_clock),
+        Query(text="acme", since=NOW - timedelta(hours=1)),
+        FakeLemmy({"lemmy.one.example": views}),
+        state=SourceState(),
+    )
+    flags = {m.native_id.rsplit("/", 1)[1]: m.flags for m in page.mentions}
+    assert "date_future" in flags["2"]
+    assert "date_future" not in flags["1"]
+    assert page.state.pending_watermark == NOW + timedelta(days=1)  # the run goes on to an empty page

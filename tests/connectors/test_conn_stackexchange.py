@@ -183,3 +183,14 @@ def test_several_sites_are_one_run() -> None:
     assert collector.ids == {"stackoverflow/1001", "unix/1002"}
     assert collector.pages[0].next_cursor is not None
     assert collector.pages[-1].done
+
+
+@pytest.mark.reliability(18)
+def test_future_dated_question_is_flagged_and_clamps_the_watermark() -> None:
+    items = [_question(1, NOW - timedelta(minutes=1)), _question(2, datetime(2099, 1, 1, tzinfo=UTC))]
+    query = Query(text="acme", since=NOW - timedelta(hours=1), until=datetime(2100, 1, 1, tzinfo=UTC))
+    page = drive(StackExchangeConnector(now=_clock), query, FakeStackExchange(items), state=SourceState())
+    flags = {m.native_id: m.flags for m in page.mentions}
+    assert "date_future" in flags["stackoverflow/1002"]
+    assert "date_future" not in flags["stackoverflow/1001"]
+    assert page.state.watermark == NOW + timedelta(days=1)
