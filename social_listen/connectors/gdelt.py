@@ -186,7 +186,7 @@ class GDELTConnector(HTTPConnector):
         body = response.content.strip()
         if not body or body == b"{}":
             # No matches: GDELT sends an empty object (or nothing) instead of an empty list.
-            return httpx.Response(200, json={"articles": []}, request=response.request)
+            return httpx.Response(200, json={"articles": []}, headers=response.headers)
         if not body.startswith((b"{", b"[")):
             message = body[:300].decode("utf-8", "replace").strip()
             raise PlatformError(
