@@ -47,6 +47,15 @@ __all__ = ["AsyncClient", "Client"]
 DEFAULT_USER_AGENT = f"social-listen/{__version__} (+https://pypi.org/project/social-listen/)"
 
 
+def _sleep(seconds: float) -> None:
+    """``time.sleep`` looked up at call time, so a patched ``time.sleep`` (test guards) applies."""
+    time.sleep(seconds)
+
+
+async def _async_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
 class _Base:
     """What the two clients share: options, the egress guard, the runtime decisions."""
 
@@ -155,7 +164,7 @@ class Client(_Base):
         transport: httpx.BaseTransport | None = None,
         user_agent: str | None = None,
         headers: Mapping[str, str] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = _sleep,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utcnow,
         allow_hosts: Iterable[str] = (),
@@ -334,7 +343,7 @@ class AsyncClient(_Base):
         transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str | None = None,
         headers: Mapping[str, str] | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = _async_sleep,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utcnow,
         allow_hosts: Iterable[str] = (),

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+import anyio
 import httpx
 
 from social_listen.core._egress import EgressGuard
@@ -281,7 +282,17 @@ def send(client: httpx.Client, request: httpx.Request, ctx: SendContext) -> http
 
 
 async def send_async(client: httpx.AsyncClient, request: httpx.Request, ctx: SendContext) -> httpx.Response:
-    """The async twin of :func:`send` (same checks, same errors)."""
+    """The async twin of :func:`send` (same checks, same errors).
+
+    In async code the overall deadline is also enforced by cancellation, so it holds even
+    while a connect or a single read is waiting.
+    """
+    with anyio.move_on_after(ctx.limits.request_deadline):
+        return await _send_async(client, request, ctx)
+    raise RetryableFailure(f"the overall request deadline of {ctx.limits.request_deadline:.0f}s passed")
+
+
+async def _send_async(client: httpx.AsyncClient, request: httpx.Request, ctx: SendContext) -> httpx.Response:
     deadline = ctx.clock() + ctx.limits.request_deadline
     hops = 0
     while True:
@@ -300,9 +311,7 @@ async def send_async(client: httpx.AsyncClient, request: httpx.Request, ctx: Sen
                     max_decoded=ctx.limits.max_decoded_bytes,
                     source=ctx.source,
                 )
-                if reader.preread:
-                    reader.feed(streamed.content)
-                async for chunk in _no_chunks() if reader.preread else streamed.aiter_raw():
+                async for chunk in _once(streamed.content) if reader.preread else streamed.aiter_raw():
                     reader.feed(chunk)
                     _check_deadline(deadline, ctx)
                 return reader.response(streamed)
@@ -314,9 +323,8 @@ async def send_async(client: httpx.AsyncClient, request: httpx.Request, ctx: Sen
         request, hops = following, hops + 1
 
 
-async def _no_chunks() -> AsyncIterator[bytes]:
-    return
-    yield  # pragma: no cover - makes this an async generator
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 def _snippet(body: bytes) -> str:

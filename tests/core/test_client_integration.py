@@ -206,3 +206,19 @@ async def test_async_client_over_a_real_socket(serve: Callable[..., RawServer]) 
         result = await client.fetch(PagedSource(url=server.url), QUERY)
     assert result.ok
     assert len(result.mentions) == 3
+
+
+def silent(conn: socket.socket) -> None:
+    time.sleep(1.5)  # accepts the connection and never answers
+
+
+@pytest.mark.reliability(2)
+async def test_async_deadline_cancels_a_single_long_read(serve: Callable[..., RawServer]) -> None:
+    server = serve(silent)
+    limits = Limits(request_deadline=0.4, read_timeout=5.0, max_attempts=1)
+    started = time.monotonic()
+    async with AsyncClient(limits=limits, sleep=Sleeps().asleep, allow_networks=["127.0.0.0/8"]) as client:
+        result = await client.fetch(PagedSource(url=server.url), QUERY)
+    assert isinstance(result.error, SourceUnavailable)
+    assert "deadline" in str(result.error)
+    assert time.monotonic() - started < 1.2  # not the 5 s read timeout

@@ -249,3 +249,14 @@ async def test_async_fetch_many_runs_concurrently_and_isolates_failures() -> Non
     assert [r.ok for r in results] == [True, True, True, False]
     assert all(len(r.mentions) == 9 for r in results[:3])
     assert len(results[3].mentions) == 3
+
+
+def test_the_default_sleep_is_the_real_one_looked_up_at_call_time() -> None:
+    # The test guard patches time.sleep; a default bound at import would bypass it.
+    platform = Platform()
+    platform.script = [httpx.Response(503, headers={"Retry-After": "1"})]
+    with (
+        Client(transport=platform.transport()) as client,
+        pytest.raises(RuntimeError, match="may not really sleep"),
+    ):
+        client.fetch(PagedSource(), QUERY)
