@@ -223,11 +223,16 @@ def parse_feed(
     feed = parsed.get("feed") or {}
     for position, entry in enumerate(entries):
         try:
-            mentions.append(
-                parse_entry(entry, feed_url=feed_url, feed=feed, now=now, limits=limits, source=source)
-            )
+            mention = parse_entry(entry, feed_url=feed_url, feed=feed, now=now, limits=limits, source=source)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             skipped.append(SkippedItem(reason="bad_entry", detail=f"entry {position}: {str(exc)[:160]}"))
+            continue
+        if not (mention.title or mention.text or mention.url):
+            skipped.append(
+                SkippedItem(reason="empty_entry", detail=f"entry {position} has no title, text or link")
+            )
+            continue
+        mentions.append(mention)
     if entries and not mentions:
         raise ParseError(f"all {len(entries)} entries of the feed were unusable", source=source)
     return mentions, skipped

@@ -226,6 +226,10 @@ class TestRSSContract(_Base):
     def make_empty_connector(self) -> Source:
         return RSSConnector(feeds=self.feeds[:1], now=_clock)
 
+    def make_bad_item_platform(self) -> httpx.BaseTransport:
+        body = _feed(8).replace(b"</channel>", b"<item><guid>empty-1</guid></item><item></item></channel>")
+        return httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+
 
 def _rows(n: int) -> list[dict[str, Any]]:
     return [{"id": f"r{i}", "text": f"acme {i}", "created_at": _when(i).isoformat()} for i in range(n)]

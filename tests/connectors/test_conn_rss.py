@@ -421,3 +421,11 @@ def test_http_errors_are_typed() -> None:
     conn = RSSConnector(feeds=[FEED], now=_clock)
     with pytest.raises(PlatformError, match="404"):
         drive(conn, Query(text="acme"), lambda r: httpx.Response(404), state=SourceState())
+
+
+@pytest.mark.reliability(22)
+def test_entries_with_nothing_to_mention_are_skipped() -> None:
+    body = _item_feed("<item><guid>1</guid><title>acme</title></item><item><guid>2</guid></item>")
+    mentions, skipped = parse_feed(body, feed_url=FEED, now=NOW)
+    assert [m.native_id for m in mentions] == [f"{FEED}#1"]
+    assert [(s.reason, s.detail) for s in skipped] == [("empty_entry", "entry 1 has no title, text or link")]
