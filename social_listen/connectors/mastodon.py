@@ -21,6 +21,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
+from pydantic import SecretStr
 
 from social_listen.connectors._html import extract_html
 from social_listen.connectors._native import native_search, plain_terms
@@ -175,8 +176,8 @@ class MastodonConnector(HTTPConnector):
             is the timeline, the others go in ``any[]``.
         all_tags: Hashtags every status must also carry (``all[]``).
         none_tags: Hashtags to exclude (``none[]``).
-        access_token: A user token (search mode, or instances without public preview). It is sent
-            as a header and never stored in the state.
+        access_token: A user token (search mode, or instances without public preview), as text
+            or ``SecretStr``. It is sent as a header and never stored in the state.
         page_size: Statuses per page (at most 40).
         limits: Overlap, text caps and the future-date skew.
         now: The clock.
@@ -203,7 +204,7 @@ class MastodonConnector(HTTPConnector):
         tags: Sequence[str] = (),
         all_tags: Sequence[str] = (),
         none_tags: Sequence[str] = (),
-        access_token: str | None = None,
+        access_token: str | SecretStr | None = None,
         page_size: int | None = None,
         limits: Limits | None = None,
         now: Callable[[], datetime] | None = None,
@@ -227,7 +228,7 @@ class MastodonConnector(HTTPConnector):
         self.tags = tuple(t for t in (_tag(x) for x in tags) if t)
         self.all_tags = tuple(t for t in (_tag(x) for x in all_tags) if t)
         self.none_tags = tuple(t for t in (_tag(x) for x in none_tags) if t)
-        self._token = access_token
+        self._token = access_token.get_secret_value() if isinstance(access_token, SecretStr) else access_token
         self.items_path = "statuses" if mode == "search" else ""
         self.paginator = MaxIdPaginator() if mode == "search" else MastodonLinkPaginator()
         self.page_size = max(1, min(self.page_size or MASTODON_MAX_LIMIT, MASTODON_MAX_LIMIT))

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from social_listen.connectors._html import html_to_text
 from social_listen.connectors._native import native_search
@@ -154,7 +155,7 @@ class StackExchangeConnector(HTTPConnector):
         self,
         *,
         sites: Sequence[str] = (SE_DEFAULT_SITE,),
-        key: str | None = None,
+        key: str | SecretStr | None = None,
         page_size: int | None = None,
         base_url: str | None = None,
         limits: Limits | None = None,
@@ -166,7 +167,7 @@ class StackExchangeConnector(HTTPConnector):
         if not sites or not all(re.fullmatch(r"[a-z0-9.\-]{2,60}", s) for s in sites):
             raise ConfigError(f"invalid Stack Exchange site names: {list(sites)}", source=self.name)
         self.sites = tuple(sites)
-        self.key = key
+        self.key = key.get_secret_value() if isinstance(key, SecretStr) else key
         size = max(1, min(self.page_size or SE_MAX_PAGE_SIZE, SE_MAX_PAGE_SIZE))
         self.page_size = size
         max_page = None if key else SE_ANONYMOUS_MAX_PAGE

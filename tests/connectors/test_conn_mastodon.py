@@ -264,3 +264,15 @@ def test_timeline_pages_keep_the_tag_filters_that_links_leave_out() -> None:
     assert second.get_list("none[]") == ["ad"]
     assert second["limit"] == "40"
     assert len(collector.ids) == 60
+
+
+def test_token_may_be_a_secret_str_and_never_shows_in_repr() -> None:
+    from pydantic import SecretStr
+
+    conn = MastodonConnector(
+        instances=["m.example"], mode="search", access_token=SecretStr("tok-value"), now=_clock
+    )
+    request = next(conn.fetch_page(Query(text="acme"), cursor=None, state=SourceState()))
+    assert request.headers["Authorization"] == "Bearer tok-value"
+    assert "tok-value" not in repr(conn)
+    assert "tok-value" not in repr(request)
