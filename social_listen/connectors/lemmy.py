@@ -10,7 +10,7 @@ so a post federated to two instances is one mention. Lemmy 0.18 sends times with
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -45,6 +45,7 @@ __all__ = ["LemmyConnector", "LemmyPaginator", "parse_lemmy_comment", "parse_lem
 # 0.18 (naive UTC times), 0.19 (zoned times, ``page_cursor`` on listings) and 1.0.
 LEMMY_SEARCH_PATH = "/api/v3/search"
 LEMMY_MAX_LIMIT = 50
+DEFAULT_LOOKBACK = timedelta(days=30)  # first run without since: no date filter to stop at
 LemmyType = Literal["Posts", "Comments"]
 
 
@@ -204,6 +205,8 @@ class LemmyConnector(HTTPConnector):
         instances: Instance host names or https URLs (each is searched; user-supplied hosts
             are checked by the egress guard).
         type_: ``"Posts"`` or ``"Comments"``.
+        lookback: How far back a first run without ``since`` goes (``None``: to the start of
+            the timeline); later runs start at the watermark.
         page_size: Items per page (at most 50).
         limits: Overlap, text caps and the future-date skew.
         now: The clock.
@@ -229,10 +232,12 @@ class LemmyConnector(HTTPConnector):
         instances: Sequence[str],
         type_: LemmyType = "Posts",
         page_size: int | None = None,
+        lookback: timedelta | None = DEFAULT_LOOKBACK,
         limits: Limits | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(page_size=page_size, limits=limits, now=now)
+        self.lookback = lookback
         if isinstance(instances, str):
             instances = (instances,)
         if not instances:
@@ -267,6 +272,10 @@ class LemmyConnector(HTTPConnector):
     ) -> Generator[RequestSpec, httpx.Response, Page]:
         """Fetch one page; each instance and native search is one part of the run."""
         search = native_search(query, self.name)
+        if query.since is None and state.watermark is None and cursor is None and self.lookback is not None:
+            # No date filter on the platform: a first run without ``since`` would page to the
+            # beginning of the timeline.
+            query = query.model_copy(update={"since": self.now() - self.lookback})
         parts = [(instance, native) for instance in self.instances for native in search.queries]
 
         def part(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -55,6 +55,7 @@ __all__ = ["MastodonConnector", "MastodonLinkPaginator", "parse_mastodon_status"
 # (``max_id``/``min_id``); public preview may be disabled (401/422 without a token); full-text
 # status search needs a user token and covers only opted-in ("indexable") public posts.
 MASTODON_MAX_LIMIT = 40
+DEFAULT_LOOKBACK = timedelta(days=30)  # first run without since: no date filter to stop at
 MASTODON_TAG_PATH = "/api/v1/timelines/tag/{tag}"
 MASTODON_SEARCH_PATH = "/api/v2/search"
 Mode = Literal["tags", "search"]
@@ -178,6 +179,8 @@ class MastodonConnector(HTTPConnector):
         none_tags: Hashtags to exclude (``none[]``).
         access_token: A user token (search mode, or instances without public preview), as text
             or ``SecretStr``. It is sent as a header and never stored in the state.
+        lookback: How far back a first run without ``since`` goes (``None``: to the start of
+            the timeline); later runs start at the watermark.
         page_size: Statuses per page (at most 40).
         limits: Overlap, text caps and the future-date skew.
         now: The clock.
@@ -206,10 +209,12 @@ class MastodonConnector(HTTPConnector):
         none_tags: Sequence[str] = (),
         access_token: str | SecretStr | None = None,
         page_size: int | None = None,
+        lookback: timedelta | None = DEFAULT_LOOKBACK,
         limits: Limits | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(page_size=page_size, limits=limits, now=now)
+        self.lookback = lookback
         if isinstance(instances, str):
             instances = (instances,)
         if not instances:
@@ -291,6 +296,10 @@ class MastodonConnector(HTTPConnector):
     ) -> Generator[RequestSpec, httpx.Response, Page]:
         """Fetch one page; each instance (and native search) is one part of the run."""
         search = native_search(query, self.name)
+        if query.since is None and state.watermark is None and cursor is None and self.lookback is not None:
+            # No date filter on the platform: a first run without ``since`` would page to the
+            # beginning of the timeline.
+            query = query.model_copy(update={"since": self.now() - self.lookback})
         if self.mode == "search":
             searches: list[tuple[str, ...]] = [(q,) for q in search.queries]
         else:

@@ -276,3 +276,21 @@ def test_token_may_be_a_secret_str_and_never_shows_in_repr() -> None:
     assert request.headers["Authorization"] == "Bearer tok-value"
     assert "tok-value" not in repr(conn)
     assert "tok-value" not in repr(request)
+
+
+def test_a_first_run_without_since_looks_back_30_days_by_default() -> None:
+    statuses = [_status(1000 - i, i, NOW - timedelta(days=i)) for i in range(60)]
+    recent = Collector(
+        MastodonConnector(instances=["a.example"], tags=["acme"], now=_clock),
+        Query(text="acme"),
+        FakeMastodon({"a.example": statuses}),
+    )
+    recent.run()
+    assert len(recent.ids) == 31  # days 0..30
+    everything = Collector(
+        MastodonConnector(instances=["a.example"], tags=["acme"], lookback=None, now=_clock),
+        Query(text="acme"),
+        FakeMastodon({"a.example": statuses}),
+    )
+    everything.run()
+    assert len(everything.ids) == 60
