@@ -169,6 +169,6 @@ def test_reddit_token_fixture_sets_the_bearer_and_its_expiry() -> None:
         client_id="test-id", client_secret="test-secret", user_agent="python:t:1 (by /u/t)", now=lambda: NOW
     )
     page = drive(connector, Query(text="acme"), handler, state=SourceState())
-    assert seen[1] == "bearer test-reddit-access-token"
+    assert seen[1] == f"bearer {token['access_token']}"
     assert connector._token_expires == NOW + timedelta(seconds=86400 - 60)
     assert [m.native_id for m in page.mentions] == ["t3_1acme01", "t3_1acme02", "t1_kacme03"]
