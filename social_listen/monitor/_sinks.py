@@ -3,8 +3,9 @@
 A sink delivers a batch of :class:`Alert` objects (one alert, or a digest of many) and raises
 :class:`~social_listen.core.DeliveryError` when it cannot; ``retryable`` on the error tells the
 outbox whether to try again (5xx, 429, timeouts) or dead-letter at once (4xx, bad config).
-Sinks never log or repeat their secret URLs; webhook URLs pass the egress guard of the client
-they are given.
+Sinks never log or repeat their secret URLs. Without an explicit ``client``, HTTP sinks send
+through the egress guard (:class:`~social_listen.core.EgressGuard`): a webhook URL that points
+at a private or loopback address is refused unless allow-listed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 
-from social_listen.core import DeliveryError, Mention, utcnow
+from social_listen.core import DeliveryError, EgressGuard, Mention, utcnow
+from social_listen.core._egress import GuardedTransport
 
 __all__ = [
     "Alert",
@@ -189,10 +191,18 @@ class _HTTPSink:
 
     name: str
 
-    def __init__(self, url: SecretStr, *, client: httpx.Client | None, name: str) -> None:
+    def __init__(
+        self, url: SecretStr, *, client: httpx.Client | None, name: str, guard: EgressGuard | None = None
+    ) -> None:
         self._url = url
-        self._client = client or httpx.Client(timeout=10.0, trust_env=False, follow_redirects=False)
         self.name = name
+        if client is None:
+            guard = guard or EgressGuard()
+            guard.check_url(url.get_secret_value())  # literal private addresses fail at construction
+            client = httpx.Client(
+                transport=GuardedTransport(guard), timeout=10.0, trust_env=False, follow_redirects=False
+            )
+        self._client = client
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, url='**********')"
@@ -219,10 +229,12 @@ class WebhookSink(_HTTPSink):
         *,
         secret: str | SecretStr,
         client: httpx.Client | None = None,
+        guard: EgressGuard | None = None,
         name: str = "webhook",
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        super().__init__(url if isinstance(url, SecretStr) else SecretStr(url), client=client, name=name)
+        url = url if isinstance(url, SecretStr) else SecretStr(url)
+        super().__init__(url, client=client, name=name, guard=guard)
         self._secret = secret if isinstance(secret, SecretStr) else SecretStr(secret)
         self._clock = clock
 
@@ -261,12 +273,14 @@ class SlackSink(_HTTPSink):
         url: str | SecretStr,
         *,
         client: httpx.Client | None = None,
+        guard: EgressGuard | None = None,
         name: str = "slack",
         min_interval: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(url if isinstance(url, SecretStr) else SecretStr(url), client=client, name=name)
+        url = url if isinstance(url, SecretStr) else SecretStr(url)
+        super().__init__(url, client=client, name=name, guard=guard)
         self.min_interval = min_interval
         self._sleep = sleep
         self._monotonic = monotonic
@@ -296,9 +310,15 @@ class TeamsSink(_HTTPSink):
     """Microsoft Teams workflow webhook: an Adaptive Card message (plain text blocks)."""
 
     def __init__(
-        self, url: str | SecretStr, *, client: httpx.Client | None = None, name: str = "teams"
+        self,
+        url: str | SecretStr,
+        *,
+        client: httpx.Client | None = None,
+        guard: EgressGuard | None = None,
+        name: str = "teams",
     ) -> None:
-        super().__init__(url if isinstance(url, SecretStr) else SecretStr(url), client=client, name=name)
+        url = url if isinstance(url, SecretStr) else SecretStr(url)
+        super().__init__(url, client=client, name=name, guard=guard)
 
     def send(self, alerts: Sequence[Alert]) -> None:
         """Post one card listing the alerts."""

@@ -194,3 +194,15 @@ def test_smtp_sends_one_email_per_batch() -> None:
     assert message["Subject"].startswith("2 alerts")
     assert "Delivery never arrived" in message.get_content()
     assert "planted-smtp-password" not in repr(sink)
+
+
+@pytest.mark.reliability(25)
+def test_webhook_urls_pass_the_egress_guard() -> None:
+    from social_listen.core import EgressBlocked, EgressGuard
+
+    with pytest.raises(EgressBlocked):
+        WebhookSink("http://169.254.169.254/latest/meta-data", secret=SECRET)
+    with pytest.raises(EgressBlocked):
+        SlackSink("http://2130706433/hook")
+    # explicitly allow-listed loopback is accepted (how the tests' receivers run)
+    TeamsSink("http://127.0.0.1:9/hook", guard=EgressGuard(allow_networks=["127.0.0.0/8"]))
