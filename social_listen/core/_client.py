@@ -115,7 +115,7 @@ class _Base:
     def _max_pages(self, max_pages: int | None) -> int:
         return self.limits.max_pages if max_pages is None else max_pages
 
-    def _collector(
+    def _start_fetch(
         self,
         source: Source,
         query: Query,
@@ -123,11 +123,21 @@ class _Base:
         state: SourceState | None,
         checkpointer: Checkpointer | None,
         source_key: str | None,
-    ) -> Collector:
+        max_pages: int | None,
+    ) -> tuple[Collector, Generator[RunEvent, Any, None]]:
         install_redaction()
         key = source_key or default_source_key(source, query)
-        return Collector(
-            source, query, source_key=key, state=start_state(state, checkpointer, key), now=self.now
+        start = start_state(state, checkpointer, key)
+        collector = Collector(source, query, source_key=key, state=start, now=self.now)
+        return collector, run_pages(source, query, state=start, max_pages=self._max_pages(max_pages))
+
+    def _start_pages(
+        self, source: Source, query: Query, *, state: SourceState | None, max_pages: int | None
+    ) -> tuple[Tally, Generator[RunEvent, Any, None]]:
+        install_redaction()
+        tally = Tally(source.name, query.label, started_at=self.now())
+        return tally, run_pages(
+            source, query, state=state or SourceState(), max_pages=self._max_pages(max_pages)
         )
 
 
@@ -254,9 +264,7 @@ class Client(_Base):
             >>> for page, state in client.iter_pages(connector, query):  # doctest: +SKIP
             ...     save(page.mentions, state)
         """
-        install_redaction()
-        tally = Tally(source.name, query.label, started_at=self.now())
-        run = run_pages(source, query, state=state or SourceState(), max_pages=self._max_pages(max_pages))
+        tally, run = self._start_pages(source, query, state=state, max_pages=max_pages)
         yield from self._drive(run, source, tally)
 
     def fetch(
@@ -289,15 +297,12 @@ class Client(_Base):
             >>> result.ok, result.completeness.pages  # doctest: +SKIP
             (True, 3)
         """
-        collector = self._collector(
-            source, query, state=state, checkpointer=checkpointer, source_key=source_key
+        collector, run = self._start_fetch(
+            source, query, state=state, checkpointer=checkpointer, source_key=source_key, max_pages=max_pages
         )
-        run = run_pages(source, query, state=collector.state, max_pages=self._max_pages(max_pages))
         try:
             for page, after in self._drive(run, source, collector.tally):
-                if checkpointer is not None:
-                    checkpointer.commit_page(page, after, source_key=collector.source_key)
-                collector.add(page, after)
+                collector.commit(page, after, checkpointer=checkpointer)
         except SocialListenError as exc:
             collector.fail(exc)
         return collector.result()
@@ -424,9 +429,7 @@ class AsyncClient(_Base):
         self, source: Source, query: Query, *, state: SourceState | None = None, max_pages: int | None = None
     ) -> AsyncIterator[tuple[Page, SourceState]]:
         """Fetch page by page (async generator); see :meth:`Client.iter_pages`."""
-        install_redaction()
-        tally = Tally(source.name, query.label, started_at=self.now())
-        run = run_pages(source, query, state=state or SourceState(), max_pages=self._max_pages(max_pages))
+        tally, run = self._start_pages(source, query, state=state, max_pages=max_pages)
         async for item in self._drive(run, source, tally):
             yield item
 
@@ -441,15 +444,12 @@ class AsyncClient(_Base):
         max_pages: int | None = None,
     ) -> FetchResult:
         """Run a whole collection; see :meth:`Client.fetch`."""
-        collector = self._collector(
-            source, query, state=state, checkpointer=checkpointer, source_key=source_key
+        collector, run = self._start_fetch(
+            source, query, state=state, checkpointer=checkpointer, source_key=source_key, max_pages=max_pages
         )
-        run = run_pages(source, query, state=collector.state, max_pages=self._max_pages(max_pages))
         try:
             async for page, after in self._drive(run, source, collector.tally):
-                if checkpointer is not None:
-                    checkpointer.commit_page(page, after, source_key=collector.source_key)
-                collector.add(page, after)
+                collector.commit(page, after, checkpointer=checkpointer)
         except SocialListenError as exc:
             collector.fail(exc)
         return collector.result()

@@ -253,6 +253,12 @@ class Collector:
         self.mentions: dict[tuple[str, str], Mention] = {}
         self.error: SocialListenError | None = None
 
+    def commit(self, page: Page, state_after: SourceState, *, checkpointer: Checkpointer | None) -> None:
+        """Commit a page through ``checkpointer`` (when given), then record it."""
+        if checkpointer is not None:
+            checkpointer.commit_page(page, state_after, source_key=self.source_key)
+        self.add(page, state_after)
+
     def add(self, page: Page, state_after: SourceState) -> None:
         """Record a committed page."""
         fresh = 0

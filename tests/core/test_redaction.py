@@ -173,10 +173,14 @@ TOKEN_SHAPES = {
     "Discord webhook": re.compile(r"discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]{20,}"),
     "Google API key": re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),
     "private key": re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH )?PRIVATE KEY-----"),
-    "bearer value": re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{24,}"),
+    "bearer value": re.compile(
+        r"(?i)\bbearer\s+(?=[A-Za-z._~+/=-]*[0-9])(?=[0-9._~+/=-]*[A-Za-z])[A-Za-z0-9._~+/=-]{24,}"
+    ),
+    # a bare credential key (not next_token, page_token...) holding a long hex or base64 value
     "secret-looking value": re.compile(
-        r"(?i)(?:token|secret|api[_-]?key|password|authorization)[\"']?\s*[:=]\s*[\"']?"
-        r"(?:[0-9a-f]{32,}|[A-Za-z0-9+/_-]{40,}={0,2})"
+        r"(?i)(?<![\w-])(?:access_token|refresh_token|id_token|auth_token|bot_token|token|client_secret|secret"
+        r"|api_key|apikey|password|authorization)[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?"
+        r"(?:[0-9a-f]{32,}|(?=[A-Za-z+/_-]*[0-9])[A-Za-z0-9+/_-]{40,}={0,2})"
     ),
 }
 FIXTURE_SUFFIXES = {
@@ -195,7 +199,11 @@ FIXTURE_SUFFIXES = {
 }
 
 
+PLACEHOLDER = re.compile(r"(?i)fake|test|example|dummy|placeholder|redacted")
+
+
 def token_shapes_in(root: Path) -> list[str]:
+    """Token-shaped strings in text files below ``root`` (obvious placeholders excepted)."""
     found = []
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix not in FIXTURE_SUFFIXES or "__pycache__" in path.parts:
@@ -203,6 +211,8 @@ def token_shapes_in(root: Path) -> list[str]:
         text = path.read_text("utf-8", errors="replace")
         for label, pattern in TOKEN_SHAPES.items():
             for match in pattern.finditer(text):
+                if PLACEHOLDER.search(match.group(0)):
+                    continue
                 line = text.count("\n", 0, match.start()) + 1
                 found.append(f"{path.relative_to(root)}:{line}: {label}")
     return found
@@ -222,8 +232,17 @@ def test_the_fixture_scanner_finds_planted_tokens(tmp_path: Path) -> None:
     (tmp_path / "hook.toml").write_text(
         'url = "https://hooks.slack.com/services/' + "T0001/B0002/" + "x" * 24 + '"'
     )
-    (tmp_path / "clean.json").write_text('{"id": "abc", "text": "a token of thanks"}')
-    assert token_shapes_in(tmp_path) == ["fixtures/resp.json:2: GitHub token", "hook.toml:1: Slack webhook"]
+    (tmp_path / "auth.json").write_text('{"access_token": "' + "9f86d081884c7d659a2feaa0c55ad015" + '"}')
+    (tmp_path / "clean.json").write_text(
+        '{"id": "abc", "text": "a token of thanks", "next_token": "'
+        + "7140dibdnow9c7btw3w29grvxfcgvpb9n9coehpk7xz5i"
+        + '", "Authorization": "Bearer test-reddit-access-token"}'
+    )
+    assert token_shapes_in(tmp_path) == [
+        "auth.json:1: secret-looking value",
+        "fixtures/resp.json:2: GitHub token",
+        "hook.toml:1: Slack webhook",
+    ]
 
 
 def test_register_secret_ignores_short_values() -> None:
