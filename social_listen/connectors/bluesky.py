@@ -478,6 +478,17 @@ class BlueskyConnector(HTTPConnector):
                 logger.debug("bluesky session refreshed for %s", self.identifier)
                 return requests
             self._raise_for_limits(response, what="refreshSession")
+            # Refresh tokens are single-use: another process sharing the cache may have
+            # refreshed first. Take its session rather than logging in again.
+            latest = self.session_cache.load(self.cache_key)
+            if (
+                latest is not None
+                and latest.session is not None
+                and latest.session.refresh_token != session.refresh_token
+                and latest.session.access_valid(self.now())
+            ):
+                self._session = latest.session
+                return requests
             logger.info("bluesky refresh token refused (HTTP %s); logging in again", response.status_code)
         requests += yield from self._login(record)
         return requests

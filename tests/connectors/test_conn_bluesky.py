@@ -337,3 +337,31 @@ def test_planted_secret_never_leaks(caplog, tmp_path) -> None:
     )
     assert_no_secret(access, logs=caplog.text, objects=[connector, page, session, cache])
     assert secret not in page.state.model_dump_json()
+
+
+@pytest.mark.reliability(19)
+def test_a_session_refreshed_by_another_process_is_taken_over(tmp_path) -> None:
+    fake = FakeBluesky([bluesky_post(1, datetime(2026, 11, 20, 8, tzinfo=UTC))])
+    path = tmp_path / "sessions.json"
+    clock = Clock(NOW)
+    drive(make(FileSessionCache(path), clock), Query(text="acme"), fake, state=SourceState())
+    clock.advance(hours=3)
+    fake.expire_access()
+    stale = FileSessionCache(path).load("https://bsky.social|listener.test")
+    # process A refreshes (the refresh token rotates) ...
+    drive(make(FileSessionCache(path), clock), Query(text="acme"), fake, state=SourceState())
+
+    class StaleFirst(FileSessionCache):
+        """Process B read the cache before A saved, then sees A's session on re-read."""
+
+        def __init__(self) -> None:
+            super().__init__(path)
+            self.reads = 0
+
+        def load(self, key: str):  # type: ignore[no-untyped-def]
+            self.reads += 1
+            return stale if self.reads == 1 else super().load(key)
+
+    page = drive(make(StaleFirst(), clock), Query(text="acme"), fake, state=SourceState())
+    assert len(page.mentions) == 1
+    assert (fake.creates, fake.refreshes) == (1, 2)  # B's refresh was refused, no new login
