@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from social_listen.config._build import (
+    brands_query,
+    build_brand_profiles,
+    build_enricher,
+    build_matcher,
+    build_monitor,
+    build_rules,
+    build_sinks,
+    build_sources,
+    build_store,
+)
 from social_listen.config._settings import (
     AlertsConfig,
     BrandConfig,
@@ -22,6 +33,15 @@ __all__ = [
     "SinkConfig",
     "SourceConfig",
     "StoreConfig",
+    "brands_query",
+    "build_brand_profiles",
+    "build_enricher",
+    "build_matcher",
+    "build_monitor",
+    "build_rules",
+    "build_sinks",
+    "build_sources",
+    "build_store",
     "load_settings",
     "parse_interval",
 ]
