@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -105,6 +105,9 @@ class TableResult:
 
     def __len__(self) -> int:
         return len(self._rows())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows())
 
     def _repr_html_(self) -> str:
         return html_table(self.to_records(), caption=type(self).__name__)

@@ -4,7 +4,8 @@ The detector decides at point *t* from data up to *t* only, so the same object s
 backtests (:func:`detect_spikes`) and live alert rules (:meth:`SpikeDetector.update`). Each
 value is log-transformed (``log1p``: volume bursts are multiplicative), lightly smoothed over the
 last ``smoothing`` points, and compared with the median and inter-quartile spread of the
-previous ``window`` points: ``z = (x̄ - median) / max(IQR / 1.349, floor)``. The score is
+previous ``window`` points: ``z = (x̄ - median) / max(IQR / 1.349, floor)`` (or the unsmoothed
+point's z minus 2, when larger, so a one-bucket burst is not halved away). The score is
 ``1 - 2^-(sensitivity·z⁺ / 4)²``: 0.5 at four robust standard deviations above normal, close
 to 1 far beyond. A point is flagged when its score reaches ``threshold`` (0.5) and no flag was
 raised in the previous ``cooldown`` points. Median and quartiles ignore the spike itself, so
@@ -29,6 +30,7 @@ __all__ = ["SpikeDetector", "SpikeScore", "SpikeSeries", "detect_spikes"]
 DEFAULT_THRESHOLD = 0.5
 _Z_AT_HALF = 4.0
 _SCALE_FLOOR = 0.05
+_SINGLE_POINT_MARGIN = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,10 @@ class SpikeDetector:
         if n >= self.min_history:
             median = self._sorted[n // 2]
             spread = (self._sorted[(3 * n) // 4] - self._sorted[n // 4]) / 1.349
-            zscore = (smoothed - median) / max(spread, _SCALE_FLOOR)
+            scale = max(spread, _SCALE_FLOOR)
+            # Smoothing damps noise but also halves a one-bucket burst; a burst that clears
+            # the bar by _SINGLE_POINT_MARGIN more on its own counts too.
+            zscore = max((smoothed - median) / scale, (x - median) / scale - _SINGLE_POINT_MARGIN)
             positive = max(zscore, 0.0) * self.sensitivity / _Z_AT_HALF
             score = 1.0 - 2.0 ** -(positive * positive)
             expected = math.expm1(median)

@@ -1,0 +1,161 @@
+"""Competitor comparison side by side: volume, sentiment, share, reach, themes and top sources.
+
+One row per brand, built from the same SQL aggregates as the other analyses (one grouped
+aggregate for the numbers, then a small top-N per brand for themes and sources).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from social_listen.core import ConfigError
+from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.listener._results import TableResult
+from social_listen.listener._share import wilson_interval
+from social_listen.listener._terms import extract_terms
+from social_listen.listener._themes import themes
+from social_listen.listener._top import top
+from social_listen.store import Filter
+
+__all__ = ["BrandComparison", "BrandSummary", "compare_brands"]
+
+_METRICS = (
+    "count",
+    "mean_sentiment",
+    "count_negative",
+    "count_positive",
+    "count_scored",
+    "sum_reach",
+    "sum_engagement",
+    "distinct_authors",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BrandSummary:
+    """One brand's column of the comparison.
+
+    Attributes:
+        brand: The brand.
+        mentions: Mentions in the period.
+        share: Share of voice by mentions.
+        share_low: Wilson lower bound (95 %).
+        share_high: Wilson upper bound.
+        mean_sentiment: Mean sentiment (``None`` when none scored).
+        negative_share: Share of scored mentions that are negative.
+        positive_share: Share that are positive.
+        reach: Sum of reach.
+        engagement: Sum of engagement.
+        authors: Distinct authors.
+        themes: The brand's top theme labels.
+        top_sources: The brand's top sources.
+    """
+
+    brand: str
+    mentions: int
+    share: float
+    share_low: float
+    share_high: float
+    mean_sentiment: float | None
+    negative_share: float
+    positive_share: float
+    reach: float
+    engagement: int
+    authors: int
+    themes: tuple[str, ...]
+    top_sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BrandComparison(TableResult):
+    """Brands side by side, in the order given."""
+
+    rows: tuple[BrandSummary, ...]
+
+
+def compare_brands(
+    data: MentionData,
+    *,
+    brands: Sequence[str],
+    since: datetime,
+    until: datetime,
+    n_themes: int = 5,
+    n_sources: int = 3,
+    where: Filter | None = None,
+) -> BrandComparison:
+    """Compare brands side by side over one period.
+
+    Args:
+        data: A store or mentions.
+        brands: The brand and its competitors.
+        since: Period start (inclusive).
+        until: Period end (exclusive).
+        n_themes: Theme labels per brand (each brand's own name left out).
+        n_sources: Top sources per brand.
+        where: Narrow the mentions further.
+
+    Returns:
+        A :class:`BrandComparison`.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> from social_listen.core import Mention
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> ms = [Mention(source="x", native_id=str(i), brands=("acme" if i % 2 else "rival",), created_at=t)
+        ...       for i in range(6)]
+        >>> [(r.brand, r.mentions) for r in compare_brands(ms, brands=["acme", "rival"], since=t,
+        ...                                               until=datetime(2026, 1, 2, tzinfo=UTC))]
+        [('acme', 3), ('rival', 3)]
+    """
+    if not brands:
+        raise ConfigError("compare_brands needs at least one brand", source="listener")
+    store = as_store(data)
+    names = tuple(dict.fromkeys(brands))
+    flt = period_filter(since, until, where, brands=names)
+    stats = {str(r[0]): r[1:] for r in store.aggregate(_METRICS, by=("brand",), where=flt)}
+    total = sum(int(v[0]) for v in stats.values())
+    rows = []
+    for brand in names:
+        count, sentiment, negative, positive, scored, reach, engagement, authors = stats.get(
+            brand, (0, None, 0, 0, 0, 0.0, 0, 0)
+        )
+        own = period_filter(since, until, where, brands=(brand,))
+        low, high = wilson_interval(int(count), total)
+        brand_terms = extract_terms(brand, language=None) + extract_terms(brand, language="en")
+        rows.append(
+            BrandSummary(
+                brand=brand,
+                mentions=int(count),
+                share=int(count) / total if total else 0.0,
+                share_low=low,
+                share_high=high,
+                mean_sentiment=sentiment,
+                negative_share=(negative or 0) / scored if scored else 0.0,
+                positive_share=(positive or 0) / scored if scored else 0.0,
+                reach=float(reach or 0.0),
+                engagement=int(engagement or 0),
+                authors=int(authors or 0),
+                themes=tuple(
+                    t.label
+                    for t in themes(
+                        store,
+                        since=since,
+                        until=until,
+                        n=n_themes,
+                        examples=1,
+                        exclude=brand_terms,
+                        where=own,
+                    )
+                )
+                if count
+                else (),
+                top_sources=tuple(
+                    r.value for r in top(store, "source", since=since, until=until, n=n_sources, where=own)
+                )
+                if count
+                else (),
+            )
+        )
+    return BrandComparison(rows=tuple(rows))

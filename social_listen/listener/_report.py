@@ -1,0 +1,212 @@
+"""One call builds a listening report for a brand and a period; it exports JSON, Markdown, HTML.
+
+:func:`build_report` runs the analyses (volume over time with the change against the previous
+period, share of voice with intervals, the competitor comparison, themes, complaints by
+theme, emerging terms, top authors/sources/domains/hashtags, spikes with their explanation,
+and the biggest stories) on a store or on mentions, and returns a frozen :class:`Report`.
+Every part runs as SQL aggregates in the store except story clustering, which reads only the
+``story_mentions`` most engaging mentions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from social_listen.core import ConfigError
+from social_listen.listener._compare import BrandComparison, compare_brands
+from social_listen.listener._data import BrandLike, MentionData, as_store, brand_names
+from social_listen.listener._explain import ExplainedSpike, find_spikes
+from social_listen.listener._share import ShareOfVoice, share_of_voice
+from social_listen.listener._stories import Stories, cluster_stories
+from social_listen.listener._terms import extract_terms
+from social_listen.listener._themes import EmergingTerms, Themes, complaints_by_theme, emerging_terms, themes
+from social_listen.listener._timeseries import TimeSeries, time_series
+from social_listen.listener._top import TopList, top
+from social_listen.store import Filter
+
+__all__ = ["Report", "build_report"]
+
+_SPIKE_FREQ = {"minute": "minute", "hour": "hour", "day": "hour", "week": "day", "month": "day"}
+
+
+@dataclass(frozen=True)
+class Report:
+    """A listening report: every section is a frozen analysis result.
+
+    Export with :meth:`to_dict` / :meth:`to_json`, :meth:`to_markdown`, :meth:`to_html`, or
+    :meth:`save` (format from the file extension).
+    """
+
+    brand: str
+    competitors: tuple[str, ...]
+    since: datetime
+    until: datetime
+    generated_at: datetime
+    freq: str
+    tz: str
+    volume: TimeSeries
+    share: ShareOfVoice
+    share_reach: ShareOfVoice
+    comparison: BrandComparison
+    themes: Themes
+    complaints: Themes
+    emerging: EmergingTerms
+    top_authors: TopList
+    top_sources: TopList
+    top_domains: TopList
+    top_hashtags: TopList
+    spikes: tuple[ExplainedSpike, ...]
+    stories: Stories
+
+    def summary(self) -> dict[str, Any]:
+        """Headline numbers of the brand with their change against the previous period."""
+        out: dict[str, Any] = {}
+        for change in self.volume.changes:
+            if change.group is None:
+                out[change.metric] = {
+                    "current": change.current,
+                    "previous": change.previous,
+                    "pct": change.pct,
+                }
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-friendly data (datetimes as ISO 8601 strings)."""
+        from social_listen.listener._render import report_dict
+
+        return report_dict(self)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The report as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def to_markdown(self) -> str:
+        """The report as Markdown (mention text HTML-escaped, controls shown visibly)."""
+        from social_listen.listener._render import render_markdown
+
+        return render_markdown(self)
+
+    def to_html(self, *, charts: bool | None = None) -> str:
+        """A self-contained HTML page (no network needed to open it).
+
+        Args:
+            charts: Interactive plotly charts with plotly.js inlined (``True`` needs the
+                ``plot`` extra); ``False`` tables only; ``None`` (default) charts when plotly
+                is installed.
+        """
+        from social_listen.listener._render import render_html
+
+        return render_html(self, charts=charts)
+
+    def save(self, path: str | os.PathLike[str], *, charts: bool | None = None) -> Path:
+        """Write ``.json``, ``.md`` or ``.html`` (chosen by the extension)."""
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix == ".json":
+            target.write_text(self.to_json(), encoding="utf-8")
+        elif suffix in (".md", ".markdown"):
+            target.write_text(self.to_markdown(), encoding="utf-8")
+        elif suffix in (".html", ".htm"):
+            target.write_text(self.to_html(charts=charts), encoding="utf-8")
+        else:
+            raise ConfigError(
+                f"unknown report format {suffix!r}", source="listener", hint="use .json, .md or .html"
+            )
+        return target
+
+    def _repr_html_(self) -> str:
+        return self.to_html(charts=False)
+
+
+def build_report(
+    data: MentionData,
+    brand: str | BrandLike,
+    *,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    competitors: tuple[str, ...] = (),
+    freq: str = "day",
+    tz: str = "UTC",
+    n: int = 10,
+    story_mentions: int = 2000,
+    where: Filter | None = None,
+) -> Report:
+    """Build the listening report of a brand (and its competitors) for a period.
+
+    Args:
+        data: A store or mentions.
+        brand: A brand name or a ``BrandProfile`` (its ``competitors`` are included).
+        since: Period start (inclusive).
+        until: Period end (exclusive).
+        now: The report's generation time (stamped on it; nothing reads the clock).
+        competitors: More competitor names.
+        freq: Bucket size of the volume chart.
+        tz: IANA zone of the buckets.
+        n: Rows per top list and theme list.
+        story_mentions: How many of the most engaging mentions story clustering reads.
+        where: Narrow every section (sources, languages...).
+
+    Returns:
+        A :class:`Report`.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> from social_listen.core import Mention
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> ms = [Mention(source="x", native_id=str(i), text="late delivery", brands=("acme",),
+        ...               created_at=t) for i in range(3)]
+        >>> r = build_report(ms, "acme", since=t, until=datetime(2026, 1, 2, tzinfo=UTC), now=t)
+        >>> r.summary()["count"]["current"], "<html" in r.to_html(charts=False)
+        (3, True)
+    """
+    store = as_store(data)
+    names = brand_names(brand, competitors)
+    main = names[0]
+    own = (where or Filter()).model_copy(update={"brands": (main,)})
+    own_terms = tuple(
+        dict.fromkeys((*extract_terms(main, language=None), *extract_terms(main, language="en")))
+    )
+    unit = freq.lstrip("0123456789")
+    spike_freq = _SPIKE_FREQ.get(unit, "hour")
+
+    volume = time_series(store, freq=freq, tz=tz, where=own, since=since, until=until)
+    return Report(
+        brand=main,
+        competitors=names[1:],
+        since=since,
+        until=until,
+        generated_at=now,
+        freq=freq,
+        tz=tz,
+        volume=volume,
+        share=share_of_voice(store, brands=names, where=where, tz=tz, since=since, until=until),
+        share_reach=share_of_voice(
+            store, brands=names, measure="reach", where=where, tz=tz, since=since, until=until
+        ),
+        comparison=compare_brands(store, brands=names, where=where, since=since, until=until),
+        themes=themes(store, n=n, exclude=own_terms, where=own, since=since, until=until),
+        complaints=complaints_by_theme(store, n=n, exclude=own_terms, where=own, since=since, until=until),
+        emerging=emerging_terms(store, n=n, where=own, since=since, until=until),
+        top_authors=top(store, "author", by="reach", n=n, where=own, since=since, until=until),
+        top_sources=top(store, "source", n=n, where=own, since=since, until=until),
+        top_domains=top(store, "domain", n=n, where=own, since=since, until=until),
+        top_hashtags=top(store, "hashtag", n=n, where=own, since=since, until=until),
+        spikes=find_spikes(
+            store,
+            freq=spike_freq,
+            tz=tz,
+            baseline=max(until - since, timedelta(days=1)),
+            where=own,
+            since=since,
+            until=until,
+        ),
+        stories=cluster_stories(
+            store, max_mentions=story_mentions, min_size=2, where=own, since=since, until=until
+        ),
+    )

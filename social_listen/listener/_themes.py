@@ -1,0 +1,362 @@
+"""Themes, complaints by theme, emerging terms and term co-occurrence networks.
+
+Themes come from the terms stored with each mention at enrichment (:func:`extract_terms`:
+stemmed unigrams and bigrams, per-language stopwords), counted in SQL as document frequencies.
+A bigram is a *phrase* when nltk's collocation test (``BigramAssocMeasures.likelihood_ratio``,
+Dunning's G² on the 2×2 table of mentions with either word) says its words co-occur beyond
+chance (G² ≥ 10.83, p < 0.001); a word mostly seen inside one phrase is folded into it. Each
+theme carries its volume, sentiment and example mentions. Emerging terms compare a period
+with a baseline with the same G² test on mention counts, ranked by significance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.listener._results import TableResult
+from social_listen.listener._terms import term_surfaces
+from social_listen.store import Filter, MentionStore
+
+__all__ = [
+    "EmergingTerm",
+    "EmergingTerms",
+    "ExampleMention",
+    "Theme",
+    "Themes",
+    "complaints_by_theme",
+    "emerging_terms",
+    "g_squared",
+    "themes",
+]
+
+SIGNIFICANT_G2 = 10.83  # chi-square, 1 degree of freedom, p = 0.001
+_EXAMPLE_CHARS = 280
+_METRICS = ("count", "mean_sentiment", "count_negative", "count_scored")
+
+
+def g_squared(a: float, b: float, n1: float, n2: float) -> float:
+    """Dunning's log-likelihood G² for a term in ``a`` of ``n1`` vs ``b`` of ``n2`` documents.
+
+    Examples:
+        >>> round(g_squared(30, 10, 1000, 1000), 2)
+        10.67
+    """
+    cells = ((a, n1 - a), (b, n2 - b))
+    total = n1 + n2
+    if total <= 0:
+        return 0.0
+    col = (a + b, total - a - b)
+    g = 0.0
+    for row_cells, row_total in zip(cells, (n1, n2), strict=True):
+        for observed, col_total in zip(row_cells, col, strict=True):
+            expected = row_total * col_total / total
+            if observed > 0 and expected > 0:
+                g += observed * math.log(observed / expected)
+    return max(0.0, 2.0 * g)
+
+
+def p_value(g2: float) -> float:
+    """Upper tail of the chi-square distribution with one degree of freedom."""
+    return math.erfc(math.sqrt(max(g2, 0.0) / 2.0))
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleMention:
+    """A mention quoted as an example (text truncated, provenance kept)."""
+
+    source: str
+    native_id: str
+    url: str | None
+    author: str | None
+    created_at: datetime
+    text: str
+    sentiment: float | None
+    engagement: int
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """A recurring word or phrase.
+
+    Attributes:
+        term: The stored term (stemmed; a phrase has two words).
+        label: The surface form seen most in the examples ("late deliveries").
+        count: Mentions containing it.
+        share: count / mentions in the period.
+        mean_sentiment: Mean sentiment of those mentions (``None`` when none scored).
+        negative_share: Share of the scored ones labelled negative.
+        is_phrase: True for a collocation (bigram).
+        collocation_g2: The bigram's collocation G² (0 for words).
+        examples: The most engaging mentions containing it.
+    """
+
+    term: str
+    label: str
+    count: int
+    share: float
+    mean_sentiment: float | None
+    negative_share: float
+    is_phrase: bool
+    collocation_g2: float
+    examples: tuple[ExampleMention, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Themes(TableResult):
+    """Themes of a period, most frequent first."""
+
+    rows: tuple[Theme, ...]
+    total: int
+    subset: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EmergingTerm:
+    """A term more frequent in the period than in the baseline.
+
+    Attributes:
+        term: The stored term.
+        count: Mentions with it in the period.
+        baseline_count: Mentions with it in the baseline.
+        rate: count / mentions in the period.
+        baseline_rate: baseline_count / mentions in the baseline.
+        lift: (count + 0.5)/(n + 1) over (baseline_count + 0.5)/(baseline_n + 1).
+        g2: Dunning's log-likelihood against the baseline.
+        p_value: Chi-square (1 dof) tail of ``g2``.
+    """
+
+    term: str
+    count: int
+    baseline_count: int
+    rate: float
+    baseline_rate: float
+    lift: float
+    g2: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class EmergingTerms(TableResult):
+    """Emerging terms, most significant first."""
+
+    rows: tuple[EmergingTerm, ...]
+    total: int
+    baseline_total: int
+
+
+def _examples(store: MentionStore, flt: Filter, term: str, k: int) -> tuple[ExampleMention, ...]:
+    out = []
+    for m in store.iter_mentions(flt.model_copy(update={"terms": (term,)}), order_by="-engagement", limit=k):
+        text = f"{m.title}\n{m.text}" if m.title else m.text
+        out.append(
+            ExampleMention(
+                source=m.source,
+                native_id=m.native_id,
+                url=m.url,
+                author=m.author.handle if m.author else None,
+                created_at=m.created_at,
+                text=text[:_EXAMPLE_CHARS],
+                sentiment=m.sentiment.score if m.sentiment else None,
+                engagement=m.metrics.engagement,
+            )
+        )
+    return tuple(out)
+
+
+def _label(term: str, examples: Sequence[ExampleMention], store: MentionStore) -> str:
+    forms: Counter[str] = Counter()
+    for ex in examples:
+        mention = store.get(ex.source, ex.native_id)
+        language = (mention.detected_language or mention.language) if mention else None
+        surface = term_surfaces(ex.text, language=language).get(term)
+        if surface:
+            forms[surface] += 1
+    return min(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0] if forms else term
+
+
+def _term_counts(store: MentionStore, flt: Filter, terms: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    chunk = 500
+    for i in range(0, len(terms), chunk):
+        part = tuple(terms[i : i + chunk])
+        for term, count in store.aggregate(
+            ("count",), by=("term",), where=flt.model_copy(update={"terms": part})
+        ):
+            out[str(term)] = int(count)
+    return out
+
+
+def themes(
+    data: MentionData,
+    *,
+    since: datetime,
+    until: datetime,
+    n: int = 10,
+    min_count: int = 3,
+    examples: int = 3,
+    exclude: Sequence[str] = (),
+    where: Filter | None = None,
+) -> Themes:
+    """Recurring words and phrases of a period, with volume, sentiment and examples.
+
+    Args:
+        data: A store or mentions (with ``terms``: see :func:`add_terms`).
+        since: Period start (inclusive).
+        until: Period end (exclusive).
+        n: How many themes.
+        min_count: Ignore terms in fewer mentions.
+        examples: Example mentions per theme (most engaging first).
+        exclude: Terms to leave out (the brand's own name, as :func:`extract_terms` gives it).
+        where: Narrow the mentions (``Filter(intents=("complaint",))`` for complaints).
+
+    Returns:
+        :class:`Themes`, most frequent first (on a tie phrases first, then by term).
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> from social_listen.core import Mention
+        >>> from social_listen.listener import add_terms
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> texts = ["late delivery again", "late delivery, angry", "love the app", "app crashed"] * 5
+        >>> ms = add_terms(Mention(source="x", native_id=str(i), text=s, language="en", created_at=t)
+        ...                for i, s in enumerate(texts))
+        >>> [th.label for th in themes(ms, since=t, until=datetime(2026, 1, 2, tzinfo=UTC), n=1)]
+        ['late delivery']
+    """
+    store = as_store(data)
+    flt = period_filter(since, until, where)
+    total = store.count(flt)
+    excluded = set(exclude)
+    result = store.aggregate(
+        _METRICS, by=("term",), where=flt, order_by=["-count", "term"], top=max(200, n * 20)
+    )
+    stats: dict[str, tuple[int, float | None, int, int]] = {}
+    for term, count, sentiment, negative, scored in result:
+        if int(count) >= min_count and term not in excluded:
+            stats[str(term)] = (int(count), sentiment, int(negative or 0), int(scored or 0))
+    words = {t for t in stats if " " not in t}
+    needed = sorted({w for t in stats if " " in t for w in t.split(" ", 1)} - words)
+    word_counts = {t: stats[t][0] for t in words} | _term_counts(store, flt, needed)
+    from nltk.metrics import BigramAssocMeasures
+
+    collocation: dict[str, float] = {}
+    for term in stats:
+        if " " in term:
+            first, second = term.split(" ", 1)
+            n_ii = stats[term][0]
+            n_ix, n_xi = max(word_counts.get(first, n_ii), n_ii), max(word_counts.get(second, n_ii), n_ii)
+            try:
+                g2 = float(BigramAssocMeasures.likelihood_ratio(n_ii, (n_ix, n_xi), max(total, n_ix + n_xi)))
+            except (ValueError, ZeroDivisionError):
+                g2 = 0.0
+            if g2 >= SIGNIFICANT_G2 and first not in excluded and second not in excluded:
+                collocation[term] = g2
+    absorbed = set()
+    for phrase in collocation:
+        for word in phrase.split(" ", 1):
+            if word in stats and stats[phrase][0] >= 0.5 * stats[word][0]:
+                absorbed.add(word)
+    candidates = [t for t in stats if t in collocation or (" " not in t and t not in absorbed)]
+    candidates.sort(key=lambda t: (-stats[t][0], " " not in t, t))  # a phrase wins a tie
+    rows: list[Theme] = []
+    for term in candidates[:n]:
+        count, sentiment, negative, scored = stats[term]
+        quoted = _examples(store, flt, term, examples) if examples else ()
+        rows.append(
+            Theme(
+                term=term,
+                label=_label(term, quoted, store),
+                count=count,
+                share=count / total if total else 0.0,
+                mean_sentiment=sentiment,
+                negative_share=negative / scored if scored else 0.0,
+                is_phrase=" " in term,
+                collocation_g2=collocation.get(term, 0.0),
+                examples=quoted,
+            )
+        )
+    subset = None if where is None or not where.intents else ",".join(where.intents)
+    return Themes(rows=tuple(rows), total=total, subset=subset)
+
+
+def complaints_by_theme(
+    data: MentionData,
+    *,
+    since: datetime,
+    until: datetime,
+    n: int = 10,
+    intent: str = "complaint",
+    **options: Any,
+) -> Themes:
+    """Themes of the mentions labelled with a complaint intent ("deliveries keep going wrong").
+
+    Takes the options of :func:`themes`; ``intent`` picks the label (default ``complaint``).
+    """
+    where: Filter | None = options.pop("where", None)
+    narrowed = (where or Filter()).model_copy(update={"intents": (intent,)})
+    return themes(data, since=since, until=until, n=n, where=narrowed, **options)
+
+
+def emerging_terms(
+    data: MentionData,
+    *,
+    since: datetime,
+    until: datetime,
+    baseline_since: datetime | None = None,
+    baseline_until: datetime | None = None,
+    n: int = 20,
+    min_count: int = 3,
+    min_g2: float = SIGNIFICANT_G2,
+    candidates: int = 2000,
+    where: Filter | None = None,
+) -> EmergingTerms:
+    """Terms whose share of mentions rose significantly against a baseline period.
+
+    Args:
+        data: A store or mentions.
+        since: Period start (inclusive).
+        until: Period end (exclusive).
+        baseline_since: Baseline start (default: four period lengths before ``since``).
+        baseline_until: Baseline end (default: ``since``).
+        n: How many terms.
+        min_count: Ignore terms in fewer mentions in the period.
+        min_g2: Keep terms with at least this G² (10.83 = p < 0.001).
+        candidates: How many of the period's most frequent terms are tested.
+        where: Narrow the mentions.
+
+    Returns:
+        :class:`EmergingTerms`, highest G² first (ties by term).
+    """
+    store = as_store(data)
+    b_until = baseline_until or since
+    b_since = baseline_since or (b_until - 4 * (until - since))
+    current = period_filter(since, until, where)
+    baseline = period_filter(b_since, b_until, where)
+    n1, n2 = store.count(current), store.count(baseline)
+    counts = {
+        str(t): int(c)
+        for t, c in store.aggregate(
+            ("count",), by=("term",), where=current, order_by=["-count", "term"], top=candidates
+        )
+        if int(c) >= min_count
+    }
+    before = _term_counts(store, baseline, sorted(counts))
+    rows = []
+    for term, a in counts.items():
+        b = before.get(term, 0)
+        rate, base_rate = a / n1 if n1 else 0.0, b / n2 if n2 else 0.0
+        if rate <= base_rate:
+            continue
+        g2 = g_squared(a, b, n1, n2)
+        if g2 < min_g2:
+            continue
+        lift = ((a + 0.5) / (n1 + 1)) / ((b + 0.5) / (n2 + 1))
+        rows.append(EmergingTerm(term, a, b, rate, base_rate, lift, g2, p_value(g2)))
+    rows.sort(key=lambda r: (-r.g2, r.term))
+    return EmergingTerms(rows=tuple(rows[:n]), total=n1, baseline_total=n2)

@@ -1,0 +1,207 @@
+"""Volume, sentiment, reach, engagement and unique authors over time, with period change.
+
+:func:`time_series` runs one SQL aggregate per call (grouped by time bucket and optionally by
+brand, source or language), fills empty buckets with zeros, and compares the period's totals
+with the previous period of the same length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from social_listen.core import ConfigError
+from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.listener._results import TableResult
+from social_listen.store import Filter
+from social_listen.store._sql import bucket_edges
+from social_listen.store._sql import zone as _zone
+
+__all__ = ["PeriodChange", "TimePoint", "TimeSeries", "time_series"]
+
+GroupBy = Literal["brand", "source", "language"]
+
+_METRICS = (
+    "count",
+    "mean_sentiment",
+    "count_negative",
+    "count_neutral",
+    "count_positive",
+    "count_scored",
+    "sum_reach",
+    "sum_engagement",
+    "distinct_authors",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TimePoint:
+    """One time bucket (of one group).
+
+    Attributes:
+        bucket: Bucket start, aware, in the requested time zone.
+        group: The brand, source or language (``None`` when not grouped).
+        count: Mentions.
+        mean_sentiment: Mean compound sentiment of scored mentions (``None`` when none).
+        negative_share: Share of scored mentions labelled negative (0 when none scored).
+        neutral_share: Share labelled neutral.
+        positive_share: Share labelled positive.
+        reach: Sum of reach estimates.
+        engagement: Sum of engagement (likes + shares + replies + quotes).
+        unique_authors: Distinct author handles.
+    """
+
+    bucket: datetime
+    group: str | None
+    count: int
+    mean_sentiment: float | None
+    negative_share: float
+    neutral_share: float
+    positive_share: float
+    reach: float
+    engagement: int
+    unique_authors: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodChange:
+    """A metric over the period against the previous period of the same length.
+
+    ``change`` is ``current - previous``; ``pct`` is the relative change (``None`` when the
+    previous value is 0 or missing).
+    """
+
+    metric: str
+    group: str | None
+    current: float | None
+    previous: float | None
+    change: float | None
+    pct: float | None
+
+
+@dataclass(frozen=True)
+class TimeSeries(TableResult):
+    """A time series: :attr:`rows` per bucket (and group), :attr:`changes` against the previous period."""
+
+    rows: tuple[TimePoint, ...]
+    changes: tuple[PeriodChange, ...]
+    since: datetime
+    until: datetime
+    freq: str
+    tz: str
+
+    def series(self, metric: str = "count", *, group: str | None = None) -> list[tuple[datetime, Any]]:
+        """``(bucket, value)`` pairs of one metric for one group (ready for ``detect_spikes``)."""
+        return [(p.bucket, getattr(p, metric)) for p in self.rows if p.group == group]
+
+    def groups(self) -> tuple[str | None, ...]:
+        """The groups present, in order of first appearance."""
+        return tuple(dict.fromkeys(p.group for p in self.rows))
+
+
+def _totals(store: Any, where: Filter, by: tuple[str, ...]) -> dict[str | None, dict[str, Any]]:
+    result = store.aggregate(_METRICS, by=by, where=where)
+    out: dict[str | None, dict[str, Any]] = {}
+    for record in result.to_records():
+        key = record.pop(by[0]) if by else None
+        out[key] = record
+    return out
+
+
+def _point(bucket: datetime, group: str | None, r: dict[str, Any] | None) -> TimePoint:
+    if r is None:
+        return TimePoint(bucket, group, 0, None, 0.0, 0.0, 0.0, 0.0, 0, 0)
+    scored = r["count_scored"] or 0
+    return TimePoint(
+        bucket=bucket,
+        group=group,
+        count=int(r["count"] or 0),
+        mean_sentiment=r["mean_sentiment"],
+        negative_share=(r["count_negative"] or 0) / scored if scored else 0.0,
+        neutral_share=(r["count_neutral"] or 0) / scored if scored else 0.0,
+        positive_share=(r["count_positive"] or 0) / scored if scored else 0.0,
+        reach=float(r["sum_reach"] or 0.0),
+        engagement=int(r["sum_engagement"] or 0),
+        unique_authors=int(r["distinct_authors"] or 0),
+    )
+
+
+def _change(metric: str, group: str | None, current: float | None, previous: float | None) -> PeriodChange:
+    if current is None or previous is None:
+        return PeriodChange(metric, group, current, previous, None, None)
+    pct = (current - previous) / abs(previous) if previous else None
+    return PeriodChange(metric, group, current, previous, current - previous, pct)
+
+
+def time_series(
+    data: MentionData,
+    *,
+    since: datetime,
+    until: datetime,
+    freq: str = "day",
+    tz: str = "UTC",
+    by: GroupBy | None = None,
+    where: Filter | None = None,
+) -> TimeSeries:
+    """Volume, sentiment, reach, engagement and unique authors per time bucket.
+
+    Args:
+        data: A store or mentions.
+        since: Period start (inclusive, aware).
+        until: Period end (exclusive, aware).
+        freq: Bucket size: ``minute``, ``hour``, ``day``, ``week``, ``month``, ``quarter``,
+            ``year``, optionally with a multiple (``15minute``, ``6hour``).
+        tz: IANA zone the buckets are aligned in (days follow local midnight and DST).
+        by: Split into one series per ``brand``, ``source`` or ``language``.
+        where: Narrow the mentions further (brands, sources, languages...).
+
+    Returns:
+        A :class:`TimeSeries` with every bucket of the period (zeros where empty), and the
+        change of each total against the previous period of the same length.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> from social_listen.core import Mention
+        >>> ms = [Mention(source="x", native_id=str(i), text="hi",
+        ...               created_at=datetime(2026, 1, 1 + i % 3, tzinfo=UTC)) for i in range(7)]
+        >>> ts = time_series(ms, since=datetime(2026, 1, 1, tzinfo=UTC),
+        ...                  until=datetime(2026, 1, 4, tzinfo=UTC))
+        >>> [p.count for p in ts.rows]
+        [3, 2, 2]
+    """
+    if by not in (None, "brand", "source", "language"):
+        raise ConfigError(
+            f"cannot split a time series by {by!r}", source="listener", hint="use brand, source or language"
+        )
+    store = as_store(data)
+    current = period_filter(since, until, where)
+    dims: tuple[str, ...] = (by,) if by else ()
+    result = store.aggregate(_METRICS, by=("bucket", *dims), freq=freq, tz=tz, where=current)
+    zone_info = _zone(tz)
+    from social_listen.store._rows import from_us
+
+    edges = bucket_edges(since, until, freq, tz)
+    starts = [from_us(e).astimezone(zone_info) for e in edges if from_us(e) < until]
+    by_key: dict[tuple[datetime, str | None], dict[str, Any]] = {}
+    for record in result.to_records():
+        by_key[(record["bucket"], record.get(by) if by else None)] = record
+    groups = sorted({k[1] for k in by_key}, key=lambda g: (g is None, g or "")) if by else [None]
+    rows = [_point(start, group, by_key.get((start, group))) for group in groups for start in starts]
+
+    length = until - since
+    now_totals = _totals(store, current, dims)
+    before = _totals(store, period_filter(since - length, since, where), dims)
+    changes: list[PeriodChange] = []
+    for group in sorted(set(now_totals) | set(before), key=lambda g: (g is None, g or "")):
+        a, b = now_totals.get(group, {}), before.get(group, {})
+        for metric, key in (
+            ("count", "count"),
+            ("mean_sentiment", "mean_sentiment"),
+            ("reach", "sum_reach"),
+            ("engagement", "sum_engagement"),
+            ("unique_authors", "distinct_authors"),
+        ):
+            empty = 0 if metric != "mean_sentiment" else None
+            changes.append(_change(metric, group, a.get(key, empty), b.get(key, empty)))
+    return TimeSeries(rows=tuple(rows), changes=tuple(changes), since=since, until=until, freq=freq, tz=tz)

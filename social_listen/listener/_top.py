@@ -1,0 +1,130 @@
+"""Top lists: authors, sources, domains, links, hashtags, terms and languages, ranked in SQL.
+
+:func:`top` is one aggregate with ``ORDER BY ... LIMIT``: count, reach, engagement, mean
+sentiment and distinct authors per value, ranked by the metric asked for. Influencers are
+``top(data, "author", by="reach")``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from social_listen.core import ConfigError
+from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.listener._results import TableResult
+from social_listen.store import Filter
+
+__all__ = ["TopList", "TopRow", "top"]
+
+Dimension = Literal["author", "source", "domain", "link", "hashtag", "term", "language", "brand", "intent"]
+RankBy = Literal["count", "reach", "engagement", "influence", "authors"]
+_RANK = {
+    "count": "count",
+    "reach": "sum_reach",
+    "engagement": "sum_engagement",
+    "influence": "max_influence",
+    "authors": "distinct_authors",
+}
+_METRICS = ("count", "sum_reach", "sum_engagement", "mean_sentiment", "distinct_authors", "max_influence")
+
+
+@dataclass(frozen=True, slots=True)
+class TopRow:
+    """One value of a top list.
+
+    Attributes:
+        rank: 1-based rank.
+        value: The author handle, source, domain, link, hashtag, term, language...
+        count: Mentions with this value.
+        share: count / all mentions in the period.
+        reach: Sum of reach.
+        engagement: Sum of engagement.
+        mean_sentiment: Mean sentiment (``None`` when none scored).
+        authors: Distinct authors.
+        max_influence: Highest influence score among the mentions.
+    """
+
+    rank: int
+    value: str
+    count: int
+    share: float
+    reach: float
+    engagement: int
+    mean_sentiment: float | None
+    authors: int
+    max_influence: float | None
+
+
+@dataclass(frozen=True)
+class TopList(TableResult):
+    """A ranked list of values of one dimension."""
+
+    rows: tuple[TopRow, ...]
+    dimension: str
+    ranked_by: str
+    total: int
+
+
+def top(
+    data: MentionData,
+    dimension: Dimension,
+    *,
+    since: datetime,
+    until: datetime,
+    n: int = 10,
+    by: RankBy = "count",
+    where: Filter | None = None,
+) -> TopList:
+    """The top ``n`` values of a dimension in a period.
+
+    Args:
+        data: A store or mentions.
+        dimension: ``author``, ``source``, ``domain``, ``link``, ``hashtag``, ``term``,
+            ``language``, ``brand`` or ``intent``.
+        since: Period start (inclusive).
+        until: Period end (exclusive).
+        n: How many values.
+        by: Rank by ``count``, ``reach``, ``engagement``, ``influence`` or ``authors``; ties
+            break by count then value, so the order is deterministic.
+        where: Narrow the mentions further.
+
+    Returns:
+        A :class:`TopList`.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> from social_listen.core import Author, Mention
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> ms = [Mention(source="x", native_id=str(i), author=Author(handle="ana" if i else "bob"),
+        ...               created_at=t) for i in range(3)]
+        >>> [(r.value, r.count) for r in top(ms, "author", since=t, until=datetime(2026, 1, 2, tzinfo=UTC))]
+        [('ana', 2), ('bob', 1)]
+    """
+    if by not in _RANK:
+        raise ConfigError(f"cannot rank by {by!r}", source="listener", hint=f"use one of {', '.join(_RANK)}")
+    if n < 1:
+        raise ConfigError("n must be at least 1", source="listener")
+    store = as_store(data)
+    flt = period_filter(since, until, where)
+    order = [f"-{_RANK[by]}"] + (["-count"] if by != "count" else []) + [dimension]
+    result = store.aggregate(_METRICS, by=(dimension,), where=flt, order_by=order, top=n)
+    total = store.count(flt)
+    rows = []
+    present = [r for r in result if r[0] is not None]
+    for rank, (value, count, reach, engagement, sentiment, authors, influence) in enumerate(present, start=1):
+        rows.append(
+            TopRow(
+                rank=rank,
+                value=str(value),
+                count=int(count),
+                share=count / total if total else 0.0,
+                reach=float(reach or 0.0),
+                engagement=int(engagement or 0),
+                mean_sentiment=sentiment,
+                authors=int(authors or 0),
+                max_influence=influence,
+            )
+        )
+    return TopList(rows=tuple(rows), dimension=dimension, ranked_by=by, total=total)
