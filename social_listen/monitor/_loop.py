@@ -6,8 +6,10 @@ alerts' outbox rows in ONE store transaction; alerts are delivered after the com
 that fails is parked (until the server's reset time for rate limits, with growing back-off
 otherwise) and shows in :meth:`Monitor.health`; the other sources go on. On start the monitor
 replays the recent stored history through its rules, so window rules (volume spikes) resume
-warm and any alert a crash left unwritten is written (the outbox's dedup keys make that
-harmless). ``run_forever`` stops cleanly on SIGINT/SIGTERM. The async variant runs the same
+warm and any window alert a crash left unwritten is written (the outbox's dedup keys make
+that harmless). Per-mention rules run as each page is committed; window rules run over each
+cycle's mentions in event-time order (pages often arrive newest first). ``run_forever``
+stops cleanly on SIGINT/SIGTERM. The async variant runs the same
 cycle in a worker thread (``asyncio.to_thread``): store calls stay synchronous.
 """
 
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import FrameType
 
-from social_listen.core import Client, Query, RateLimited, SocialListenError, Source, utcnow
+from social_listen.core import Client, Mention, Query, RateLimited, SocialListenError, Source, utcnow
 from social_listen.monitor._alerts import AlertEngine, AlertRule, WindowRule
 from social_listen.monitor._delivery import DeliveryReport, Dispatcher, outbox_items
 from social_listen.monitor._inbox import Inbox
@@ -136,7 +138,12 @@ class Monitor:
         if len(set(keys)) != len(keys):
             raise ValueError("two monitored sources share a checkpoint key; give them distinct keys")
         self.enricher = enricher
-        self.engine = AlertEngine(rules)
+        rules = list(rules)
+        # Per-mention rules fire as pages are committed (their alerts commit with the page).
+        # Window rules need event-time order, which paging newest-first does not give, so they
+        # see each cycle's mentions sorted by time once the cycle has collected them.
+        self.engine = AlertEngine([r for r in rules if not isinstance(r, WindowRule)])
+        self.window_engine = AlertEngine([r for r in rules if isinstance(r, WindowRule)])
         self.sinks = dict(sinks or {})
         self.routes = {rule: tuple(sinks_) for rule, sinks_ in (routes or {}).items()}
         self.own_handles = tuple(own_handles)
@@ -161,9 +168,11 @@ class Monitor:
         if self._warmed:
             return []
         self._warmed = True
+        if not self.window_engine.window_rules:
+            return []
         since = self.clock() - self._warmup
         history = self.store.iter_mentions(Filter(since=since), order_by="time")
-        alerts = self.engine.process(history)
+        alerts = self.window_engine.process(history)
         self._write_alerts(alerts)
         return alerts
 
@@ -176,6 +185,7 @@ class Monitor:
         self.warm_up()
         now = self.clock()
         report = CycleReport(started_at=now)
+        collected: list[Mention] = []
         for monitored in self.sources:
             key = monitored.source_key
             health = self._health[key]
@@ -184,9 +194,10 @@ class Monitor:
             if not force and self._next_due.get(key, now) > now:
                 continue
             report.polled.append(key)
-            self._poll(monitored, report)
+            collected.extend(self._poll(monitored, report))
             self._next_due[key] = now + monitored.interval
-        window_alerts = self.engine.advance_to(self.clock())
+        window_alerts = self.window_engine.process(collected)
+        window_alerts += self.window_engine.advance_to(self.clock())
         self._write_alerts(window_alerts)
         report.alerts.extend(window_alerts)
         report.delivery = self.dispatcher.deliver()
@@ -239,11 +250,11 @@ class Monitor:
             return 60.0
         return max(0.0, (min(times) - now).total_seconds())
 
-    def _poll(self, monitored: MonitoredSource, report: CycleReport) -> None:
+    def _poll(self, monitored: MonitoredSource, report: CycleReport) -> list[Mention]:
         key = monitored.source_key
         health = replace(self._health[key], last_attempt=self.clock(), runs=self._health[key].runs + 1)
         state = self.store.load_state(key)
-        collected = 0
+        collected: list[Mention] = []
         newest = health.newest_mention
         try:
             for page, after in self.client.iter_pages(monitored.source, monitored.query, state=state):
@@ -256,18 +267,18 @@ class Monitor:
                 if self.own_handles:
                     self.inbox.record_replies(enriched, own_handles=self.own_handles)
                 report.alerts.extend(alerts)
-                collected += len(enriched)
+                collected.extend(enriched)
                 for mention in enriched:
                     if newest is None or mention.created_at > newest:
                         newest = mention.created_at
         except RateLimited as exc:
             self._park(health, key, str(exc), until=exc.reset_at, report=report)
-            return
+            return collected
         except SocialListenError as exc:
             self._park(health, key, str(exc), until=None, report=report)
-            return
+            return collected
         finally:
-            report.mentions += collected
+            report.mentions += len(collected)
         self._health[key] = replace(
             health,
             last_success=self.clock(),
@@ -275,8 +286,9 @@ class Monitor:
             consecutive_errors=0,
             parked_until=None,
             newest_mention=newest,
-            mentions_collected=health.mentions_collected + collected,
+            mentions_collected=health.mentions_collected + len(collected),
         )
+        return collected
 
     def _park(
         self, health: SourceHealth, key: str, error: str, *, until: datetime | None, report: CycleReport
