@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Generator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,7 @@ from social_listen.core import (
     RequestSpec,
     SourceState,
 )
+from social_listen.testing import FakePlatform, FakeRequest
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -491,3 +493,74 @@ def test_rate_limit_hook_result_is_on_the_page() -> None:
         [httpx.Response(200, json={"results": [], "has_more": False}, headers={"X-Remaining": "41"})],
     )
     assert page.rate_limit == RateLimitInfo(remaining=41.0)
+
+
+# --------------------------------------------------------------- the same flows under the clients
+
+
+def _token_platform(*, grant_ok: bool = True, forbidden: bool = False) -> FakePlatform:
+    platform = FakePlatform(name="forum")
+
+    @platform.post("/oauth/token")
+    def token(request: FakeRequest) -> Any:
+        if not grant_ok:
+            return httpx.Response(200, json={"access_token": "still-bad"})
+        return {"access_token": "fresh"}
+
+    @platform.get("/api/search")
+    def search(request: FakeRequest) -> Any:
+        if forbidden:
+            return httpx.Response(403, json={"error": "forbidden"})
+        if request.headers.get("authorization") != "Bearer fresh":
+            return httpx.Response(401, json={"error": "token expired"})
+        return {"results": [_item(1), _item(2)], "has_more": False}
+
+    return platform
+
+
+def _run_both(connector_factory: Any, platform_factory: Any) -> list[Any]:
+    """Fetch with Client and AsyncClient; returns both FetchResults."""
+    from social_listen.core import AsyncClient, Client
+
+    with Client(transport=platform_factory().transport(), sleep=lambda s: None) as client:
+        sync_result = client.fetch(connector_factory(), Query(text="acme"))
+
+    async def nap(seconds: float) -> None:
+        return None
+
+    async def run() -> Any:
+        async with AsyncClient(transport=platform_factory().transport(), sleep=nap) as client:
+            return await client.fetch(connector_factory(), Query(text="acme"))
+
+    return [sync_result, asyncio.run(run())]
+
+
+@pytest.mark.reliability(8)
+def test_under_both_clients_401_refreshes_once_and_the_run_succeeds() -> None:
+    platforms: list[FakePlatform] = []
+
+    def platform() -> FakePlatform:
+        platforms.append(_token_platform())
+        return platforms[-1]
+
+    for result, fake in zip(_run_both(lambda: TokenForum(now=lambda: NOW), platform), platforms, strict=True):
+        assert result.error is None
+        assert [m.native_id for m in result.mentions] == ["1", "2"]
+        assert [(c.method, c.path, c.status) for c in fake.calls] == [
+            ("GET", "/api/search", 401),
+            ("POST", "/oauth/token", 200),
+            ("GET", "/api/search", 200),
+        ]
+
+
+@pytest.mark.reliability(8)
+def test_under_both_clients_a_second_401_and_a_403_are_auth_errors_and_nothing_is_committed() -> None:
+    for result in _run_both(lambda: TokenForum(now=lambda: NOW), lambda: _token_platform(grant_ok=False)):
+        assert isinstance(result.error, AuthError)
+        assert "401" in str(result.error)
+        assert result.mentions == ()
+        assert result.state == SourceState()
+    for result in _run_both(lambda: TokenForum(now=lambda: NOW), lambda: _token_platform(forbidden=True)):
+        assert isinstance(result.error, AuthError)
+        assert "403" in str(result.error)
+        assert result.state == SourceState()
