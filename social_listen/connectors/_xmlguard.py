@@ -26,6 +26,8 @@ AUTHOR_FIELD_CAP = 80
 _ALLOWED_PUBLIC_IDS = (b"-//netscape communications//dtd rss 0.91//en",)
 
 _DECL_RE = re.compile(rb"<!\s*(ENTITY|DOCTYPE)", re.IGNORECASE)
+_ROOT_RE = re.compile(rb"<[A-Za-z_]")
+_ENTITY_RE = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _XML_DECL_RE = re.compile(rb"^\s*<\?xml[^>]{0,200}?\?>", re.IGNORECASE)
 _ENCODING_RE = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""", re.IGNORECASE)
 _DOCTYPE_BODY_RE = re.compile(rb"""<!\s*DOCTYPE\s+[^\s>\[]+\s*(?P<ext>(?:SYSTEM|PUBLIC)\b)?""", re.IGNORECASE)
@@ -68,6 +70,7 @@ def guard_feed_xml(data: bytes, *, source: str | None = None, max_bytes: int = 5
             f"feed body of {len(data)} bytes is over the {max_bytes}-byte cap", source=source
         )
     data = _to_ascii_compatible(data, source=source)
+    sections = _TextSections(data)
     position = 0
     doctypes = 0
     while (match := _DECL_RE.search(data, position)) is not None:
@@ -77,12 +80,58 @@ def guard_feed_xml(data: bytes, *, source: str | None = None, max_bytes: int = 5
                 f"XML entity declaration refused at byte {match.start()}",
                 source=source,
             )
+        position = match.end()
+        closing = sections.inside(match.start())
+        if closing is not None:
+            # An HTML page quoted in a CDATA section or a comment: text to both parsers. Skip
+            # to the section's end (entity declarations in it were looked for just above).
+            end = data.find(closing, position)
+            if end == -1:
+                break
+            entity = _ENTITY_RE.search(data, position, end)
+            if entity is not None:
+                raise UnsafeXML(f"XML entity declaration refused at byte {entity.start()}", source=source)
+            position = end
+            continue
         doctypes += 1
         if doctypes > 1:
             raise UnsafeXML("more than one DOCTYPE declaration", source=source)
         _check_doctype(data, match.start(), source=source)
-        position = match.end()
     return _cap_author_fields(data)
+
+
+class _TextSections:
+    """Answers "is this position inside a CDATA section or a comment?" for rising positions.
+
+    Entity declarations are refused wherever they are; a quoted DOCTYPE is harmless: neither
+    expat nor feedparser's fallback reads a DOCTYPE after the root element starts. Positions
+    are asked in increasing order, so each byte is searched once (linear in the body).
+    """
+
+    _MARKS = (b"<![CDATA[", b"]]>", b"<!--", b"-->")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        root = _ROOT_RE.search(data)
+        self.root = root.start() if root is not None else len(data)
+        self.scanned = 0
+        self.last = dict.fromkeys(self._MARKS, -1)
+
+    def inside(self, position: int) -> bytes | None:
+        """The mark that closes the section around ``position``, ``None`` outside one."""
+        if position < self.root:
+            return None
+        for mark in self._MARKS:
+            found = self.data.rfind(mark, self.scanned, position)
+            if found != -1:
+                self.last[mark] = found
+        self.scanned = max(self.scanned, position - 8)  # a mark may straddle the boundary
+        last = self.last
+        if last[b"<![CDATA["] > last[b"]]>"]:
+            return b"]]>"
+        if last[b"<!--"] > last[b"-->"]:
+            return b"-->"
+        return None
 
 
 def _to_ascii_compatible(data: bytes, *, source: str | None) -> bytes:

@@ -429,3 +429,20 @@ def test_entries_with_nothing_to_mention_are_skipped() -> None:
     mentions, skipped = parse_feed(body, feed_url=FEED, now=NOW)
     assert [m.native_id for m in mentions] == [f"{FEED}#1"]
     assert [(s.reason, s.detail) for s in skipped] == [("empty_entry", "entry 1 has no title, text or link")]
+
+
+@pytest.mark.reliability(20)
+def test_html_pages_quoted_in_cdata_or_comments_are_not_refused() -> None:
+    page = '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/x.dtd"><p>acme</p>'
+    items = "".join(
+        f"<item><guid>{i}</guid><title>acme</title><description><![CDATA[{page}]]></description></item>"
+        for i in range(3)
+    )
+    body = _item_feed(f"<!-- <!DOCTYPE x SYSTEM 'http://evil.example/'> -->{items}")
+    assert guard_feed_xml(body) == body
+    mentions, _ = parse_feed(body, feed_url=FEED, now=NOW)
+    assert len(mentions) == 3
+    with pytest.raises(UnsafeXML):  # entity declarations are refused wherever they are
+        guard_feed_xml(_item_feed('<item><description><![CDATA[<!ENTITY a "b">]]></description></item>'))
+    with pytest.raises(UnsafeXML):  # and a DOCTYPE in the prolog is checked even inside a comment-like trick
+        guard_feed_xml(b'<!-- x --><!DOCTYPE rss SYSTEM "http://evil.example/x.dtd"><rss/>')
