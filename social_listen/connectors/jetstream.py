@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 import httpx
 
 from social_listen.connectors._account import query_matcher
-from social_listen.connectors.bluesky import parse_post_record
+from social_listen.connectors._atproto import parse_post_record
 from social_listen.core import (
     Capabilities,
     ConfigError,
