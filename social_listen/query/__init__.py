@@ -26,12 +26,13 @@ from social_listen.query._ast import (
     iter_nodes,
 )
 from social_listen.query._brands import BrandProfile, VariantReport
-from social_listen.query._guard import common_words, is_common_word
+from social_listen.query._guard import common_words, is_common_word, is_ordinary_word, zipf
 from social_listen.query._matcher import MatcherSet, MatchSpan, ScanResult
 from social_listen.query._normalize import NormalizedText, fold, normalize, skeleton
 from social_listen.query._query import ParsedQuery, parse
+from social_listen.query._typo import typo_budget, typo_distance
 from social_listen.query._unparse import unparse
-from social_listen.query._variants import Variant, brand_variants, fuzzy_distance, typo_variants
+from social_listen.query._variants import Variant, brand_variants, typo_variants
 from social_listen.query._wildcard import glob_match
 
 __all__ = [
@@ -58,14 +59,17 @@ __all__ = [
     "brand_variants",
     "common_words",
     "fold",
-    "fuzzy_distance",
     "glob_match",
     "is_common_word",
+    "is_ordinary_word",
     "iter_atoms",
     "iter_nodes",
     "normalize",
     "parse",
     "skeleton",
+    "typo_budget",
+    "typo_distance",
     "typo_variants",
     "unparse",
+    "zipf",
 ]

@@ -35,9 +35,12 @@ FIELD_NAMES = ("author", "country", "lang", "site", "source", "url")
 
 @dataclass(frozen=True)
 class Term:
-    """A word as typed: may hold wildcards ``*`` ``?`` or a fuzzy distance (``acme~1``).
+    """A word as typed: may hold wildcards ``*`` ``?`` or a fuzzy distance.
 
-    A term with punctuation inside (``car-sharing``) matches its words in sequence.
+    ``fuzzy`` is None for exact matching, 1 or 2 for plain edit distance (``acme~1``), and 0
+    for automatic typo matching (``acme~``: a typo-weighted distance that grows with the
+    word's length). A term with punctuation inside (``car-sharing``) matches its words in
+    sequence.
     """
 
     value: str

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from social_listen.query._ast import Atom, Field, Handle, Hashtag, Phrase, Raw, Term
 from social_listen.query._normalize import _INVISIBLE_DELETE, WORD_RE, fold
+from social_listen.query._typo import AUTO_MAX_EDITS
 
 __all__ = ["AtomSpec", "GuardSpec", "Seed", "atom_spec", "fuzzy_seeds", "wildcard_seed"]
 
@@ -28,6 +29,7 @@ class GuardSpec:
 
     languages: tuple[str, ...]
     min_zipf: float
+    rarer_by: float
     context: tuple[tuple[object, ...], ...] = ()
 
 
@@ -36,7 +38,7 @@ class Seed:
     """One pattern in the scan: ``text`` anchored at a word ``start``/``end`` or not at all."""
 
     text: str
-    anchor: str  # "start", "end", "inside"
+    anchor: str  # "exact", "candidate", "start", "end", "inside"
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,31 @@ class AtomSpec:
         return self.kind in ("exact", "wild", "fuzzy", "raw")
 
     @property
+    def by_token(self) -> bool:
+        """True for atoms confirmed word by word (wildcards and fuzzy words with seeds)."""
+        return self.kind in ("wild", "fuzzy") and bool(self.seeds)
+
+    @property
+    def candidate_only(self) -> bool:
+        """True when a seed hit only makes the atom possible (hashtags, handles)."""
+        return self.kind in ("hashtag", "handle") and bool(self.seeds)
+
+    @property
     def seeds(self) -> tuple[Seed, ...]:
         """Patterns for the multi-pattern scan; empty when the atom needs a word-by-word scan."""
         if self.kind == "exact":
             return (Seed(" " + " ".join(self.words) + " ", "exact"),)
+        if self.kind in ("hashtag", "handle"):
+            # "#acme" leaves the word "acme" in the word string; "#acme*" leaves "acme...".
+            if "*" in self.pattern or "?" in self.pattern:
+                seed = wildcard_seed(self.pattern)
+                return (Seed(seed.text, "candidate"),) if seed is not None else ()
+            return (Seed(" " + " ".join(WORD_RE.findall(self.pattern)) + " ", "candidate"),)
         if self.kind == "wild":
             seed = wildcard_seed(self.pattern)
             return (seed,) if seed is not None else ()
         if self.kind == "fuzzy":
-            return fuzzy_seeds(self.pattern, self.fuzzy)
+            return fuzzy_seeds(self.pattern, self.fuzzy or AUTO_MAX_EDITS)
         return ()
 
 
@@ -124,7 +142,7 @@ def atom_spec(atom: Atom, guard: GuardSpec | None) -> AtomSpec:
                 word = "*"
             return AtomSpec(key=("wild", word), kind="wild", pattern=word)
         words = tuple(WORD_RE.findall(fold(atom.value)))
-        if atom.fuzzy:
+        if atom.fuzzy is not None:
             key: tuple[object, ...] = ("fuzzy", words[0], atom.fuzzy, guard)
             return AtomSpec(
                 key=key, kind="fuzzy", words=words, pattern=words[0], fuzzy=atom.fuzzy, guard=guard

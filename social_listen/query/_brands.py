@@ -19,7 +19,7 @@ from social_listen.core import DEFAULT_LIMITS, Limits, Mention
 from social_listen.query._ast import And, Handle, Node, Not, Or, Phrase, Term
 from social_listen.query._ast import Field as FieldNode
 from social_listen.query._atoms import GuardSpec, atom_spec
-from social_listen.query._guard import DEFAULT_MIN_ZIPF
+from social_listen.query._guard import DEFAULT_MIN_ZIPF, DEFAULT_RARER_BY
 from social_listen.query._normalize import WORD_RE, fold
 from social_listen.query._parser import parse_tree
 from social_listen.query._query import ParsedQuery
@@ -64,14 +64,15 @@ class BrandProfile(BaseModel):
         languages: Languages of the brand's market; the fuzzy guard checks their word lists
             when a post's language is unknown.
         fuzzy: Match typos of one-word names of 5 letters or more.
-        min_zipf: Word frequency from which the guard treats a typo as an ordinary word.
+        min_zipf: Zipf frequency from which the guard may treat a typo as an ordinary word.
+        rarer_by: A typo this many Zipf points rarer than the name passes the guard.
 
     Examples:
         >>> acme = BrandProfile(name="Acme", aliases=["Acme Corp"], products=["RoadRunner"],
         ...                     handles=["@acme"], exclusions=["jobs"])
         >>> print(acme.to_query())  # doctest: +NORMALIZE_WHITESPACE
         (acme OR acmes OR "acme corp" OR acmecorp OR roadrunner OR "road runner"
-         OR roadrunners OR roadrunner~2 OR @acme) AND NOT jobs
+         OR roadrunners OR roadrunner~ OR @acme) AND NOT jobs
         >>> q = acme.compile()
         >>> q.matches("my road-runner broke"), q.matches("acme jobs"), q.matches("@acme help")
         (True, False, True)
@@ -90,6 +91,7 @@ class BrandProfile(BaseModel):
     languages: tuple[str, ...] = ("en",)
     fuzzy: bool = True
     min_zipf: float = DEFAULT_MIN_ZIPF
+    rarer_by: float = DEFAULT_RARER_BY
 
     @field_validator("name")
     @classmethod
@@ -123,7 +125,7 @@ class BrandProfile(BaseModel):
             is_context = variant.source in product_terms
             if variant.kind == "fuzzy":
                 word, _, k = variant.text.rpartition("~")
-                add(Term(word, fuzzy=int(k)), is_context=False)
+                add(Term(word, fuzzy=int(k) if k else 0), is_context=False)
             elif " " in variant.text:
                 add(Phrase(variant.text), is_context=is_context)
             else:
@@ -170,7 +172,7 @@ class BrandProfile(BaseModel):
             for node in context_nodes
             if isinstance(node, Term | Phrase | Handle | FieldNode) and not getattr(node, "fuzzy", None)
         )
-        guard = GuardSpec(tuple(self.languages), self.min_zipf, keys)
+        guard = GuardSpec(tuple(self.languages), self.min_zipf, self.rarer_by, keys)
         return ParsedQuery(root, guard=guard, limits=limits)
 
     def variant_report(

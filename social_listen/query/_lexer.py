@@ -64,8 +64,8 @@ def check_term(term: Term, text: str) -> None:
     if term.fuzzy is not None:
         if term.is_wildcard or len(words) > 1:
             raise _error(f"fuzzy matching (~n) needs one plain word, got {term.value!r}", text, term.pos)
-        if term.fuzzy < 1:
-            raise _error("the fuzzy distance must be at least 1 (word~1)", text, term.pos)
+        if term.fuzzy < 0:  # pragma: no cover - the lexer only builds 0 (automatic), 1 or 2
+            raise _error("the fuzzy distance cannot be negative", text, term.pos)
 
 
 def _read_quoted(text: str, start: int) -> tuple[str, int]:
@@ -109,7 +109,9 @@ def _classify(word: str, pos: int, text: str) -> Atom:
     match = _FUZZY_RE.match(word)
     if match and match.group(1):
         word = match.group(1)
-        fuzzy = int(match.group(2)) if match.group(2) else 1
+        fuzzy = int(match.group(2)) if match.group(2) else 0
+        if match.group(2) and fuzzy == 0:
+            raise _error("~0 asks for no typos", text, pos + len(word), hint="write word~, word~1 or word~2")
         if fuzzy > MAX_FUZZY:
             raise QueryTooComplex(
                 f"fuzzy distance {fuzzy} is over the maximum {MAX_FUZZY}",

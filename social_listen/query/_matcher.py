@@ -19,9 +19,11 @@ from rapidfuzz.distance import OSA
 
 from social_listen.core import DEFAULT_LIMITS, Limits, Mention
 from social_listen.query._atoms import AtomSpec
-from social_listen.query._document import Document
-from social_listen.query._guard import common_words
+from social_listen.query._document import Document, words_string
+from social_listen.query._guard import is_ordinary_word
+from social_listen.query._normalize import fold
 from social_listen.query._program import Program, RunLike, compile_program
+from social_listen.query._typo import AUTO_MAX_EDITS, typo_budget, typo_distance
 from social_listen.query._wildcard import glob_match
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ __all__ = ["MatchSpan", "MatcherSet", "ScanResult"]
 logger = logging.getLogger(__name__)
 
 _MEMO_MAX = 200_000
-_REJECT, _ACCEPT, _COMMON = 0, 1, 2
+_REJECT, _ACCEPT, _COMMON, _GUARDED = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -74,15 +76,20 @@ class ScanResult:
 
 
 class Run(RunLike):
-    """One post against one program: atom hits and lazily evaluated atoms."""
+    """One post against one program: atom hits and lazily evaluated atoms.
 
-    __slots__ = ("_lazy", "_positions", "doc", "hits", "matcher", "words")
+    ``hits`` maps each scanned atom found to its ``[start, end)`` spans in the word string
+    (empty for atoms confirmed word by word, whose words are in ``tokens``).
+    """
+
+    __slots__ = ("_lazy", "_positions", "doc", "hits", "matcher", "tokens", "words")
 
     def __init__(self, matcher: MatcherSet, doc: Document, words: str) -> None:
         self.matcher = matcher
         self.doc = doc
         self.words = words
-        self.hits = matcher._scan(doc, words)
+        self.tokens: dict[int, set[str]] = {}
+        self.hits = matcher._scan(self)
         self._lazy: dict[int, list[tuple[int, int]]] = {}
         self._positions: list[int] | None = None
 
@@ -94,7 +101,7 @@ class Run(RunLike):
         return bisect_left(self._positions, position) - 1
 
     def lazy_spans(self, atom_id: int) -> list[tuple[int, int]]:
-        """Word-index spans (or ``[(0, 0)]`` for metadata) of an atom the scan does not find."""
+        """Word-index spans (or ``[(0, 0)]`` for metadata) of an atom the scan does not confirm."""
         found = self._lazy.get(atom_id)
         if found is None:
             found = self.matcher._evaluate_lazy(self.matcher._program.atoms[atom_id], self.doc, self.words)
@@ -107,17 +114,25 @@ class Run(RunLike):
 
     def present(self, atom_id: int) -> bool:
         """Whether any atom matches (scanned or not)."""
-        return atom_id in self.hits or self.lazy(atom_id)
+        spec = self.matcher._program.atoms[atom_id]
+        if spec.seeds and not spec.candidate_only:
+            return atom_id in self.hits
+        return self.lazy(atom_id)
 
     def positions(self, atom_ids: Sequence[int]) -> list[tuple[int, int]]:
         """Inclusive word-index spans of the atoms' matches."""
         out: list[tuple[int, int]] = []
+        atoms = self.matcher._program.atoms
         for atom_id in atom_ids:
-            spans = self.hits.get(atom_id)
-            if spans is not None:
-                for start, end in spans:
+            spec = atoms[atom_id]
+            if spec.by_token:
+                found = self.tokens.get(atom_id)
+                if found:
+                    out.extend((i, i) for i, word in enumerate(self.words.split()) if word in found)
+            elif spec.seeds:
+                for start, end in self.hits.get(atom_id, ()):
                     out.append((self.word_index(start), self.word_index(end - 1)))
-            elif not self.matcher._program.atoms[atom_id].seeds:
+            else:
                 out.extend(self.lazy_spans(atom_id))
         return out
 
@@ -166,6 +181,7 @@ class MatcherSet:
         self._limits = limits
         self._program: Program = compile_program(entries)
         self._memo: dict[tuple[int, str, tuple[str, ...]], int] = {}
+        self._token_cache: dict[str, tuple[tuple[int, bool], ...]] = {}
         self._names = tuple(q.name for q in self._program.queries)
 
     @property
@@ -250,71 +266,103 @@ class MatcherSet:
                 out.append(MatchSpan(field, start, end, " ".join(words), spec.kind))
         return tuple(sorted(set(out), key=lambda s: (s.field != "title", s.start, s.end)))
 
-    def _scan(self, doc: Document, words: str) -> dict[int, list[tuple[int, int]]]:
-        automaton = self._program.automaton
+    def _scan(self, run: Run) -> dict[int, list[tuple[int, int]]]:
+        program = self._program
+        words = run.words
+        doc = run.doc
         hits: dict[int, list[tuple[int, int]]] = {}
-        if automaton is None:
-            return hits
-        atoms = self._program.atoms
-        guarded: dict[int, list[tuple[int, int]]] = {}
-        seen: set[tuple[int, int]] = set()
-        for end, entries in automaton.iter(words):
-            for atom_id, anchor, length in entries:
-                if anchor == "exact":
-                    hits.setdefault(atom_id, []).append((end - length + 2, end))
-                    continue
-                if anchor == "start":
-                    start = end - length + 2
-                    stop = words.find(" ", end + 1)
-                elif anchor == "end":
-                    stop = end
-                    start = words.rfind(" ", 0, end - length + 1) + 1
-                else:
-                    start = words.rfind(" ", 0, end - length + 1) + 1
-                    stop = words.find(" ", end + 1)
-                if (atom_id, start) in seen:
-                    continue
-                seen.add((atom_id, start))
-                verdict = self._verify(atoms[atom_id], atom_id, words[start:stop], doc)
-                if verdict == _ACCEPT:
-                    hits.setdefault(atom_id, []).append((start, stop))
-                elif verdict == _COMMON:
-                    guarded.setdefault(atom_id, []).append((start, stop))
-        if guarded:
-            self._lift_guard(doc, words, hits, guarded)
+        automaton = program.automaton
+        if automaton is not None:
+            for end, entries in automaton.iter(words):
+                for atom_id, anchor, length in entries:
+                    if anchor == "exact":
+                        hits.setdefault(atom_id, []).append((end - length + 2, end))
+                    else:
+                        hits.setdefault(atom_id, [])
+            mention = doc.mention
+            if mention is not None and (mention.hashtags or mention.mentioned_handles):
+                extra = words_string(fold(" ".join((*mention.hashtags, *mention.mentioned_handles))))
+                for _, entries in automaton.iter(extra):
+                    for atom_id, anchor, _ in entries:
+                        if anchor == "candidate":
+                            hits.setdefault(atom_id, [])
+        if program.token_automaton is not None:
+            self._scan_tokens(run, hits)
         return hits
 
-    def _lift_guard(
-        self,
-        doc: Document,
-        words: str,
-        hits: dict[int, list[tuple[int, int]]],
-        guarded: dict[int, list[tuple[int, int]]],
-    ) -> None:
-        for atom_id, spans in guarded.items():
-            context = self._program.context.get(atom_id, ())
-            for other in context:
-                spec = self._program.atoms[other]
-                if other in hits or (not spec.seeds and self._evaluate_lazy(spec, doc, words)):
-                    hits.setdefault(atom_id, []).extend(spans)
-                    break
+    def _scan_tokens(self, run: Run, hits: dict[int, list[tuple[int, int]]]) -> None:
+        """Confirm wildcard and fuzzy atoms once per distinct word (cached across posts)."""
+        cache = self._token_cache
+        guarded: dict[int, set[str]] = {}
+        tokens = run.tokens
+        for token in set(run.words.split()):
+            found = cache.get(token)
+            if found is None:
+                found = self._token_atoms(token)
+                if len(cache) >= _MEMO_MAX:
+                    cache.clear()
+                cache[token] = found
+            for atom_id, needs_guard in found:
+                if needs_guard and self._ordinary(atom_id, token, run.doc):
+                    guarded.setdefault(atom_id, set()).add(token)
+                    continue
+                hits.setdefault(atom_id, [])
+                tokens.setdefault(atom_id, set()).add(token)
+        if guarded:
+            self._lift_guard(run, hits, guarded)
 
-    def _verify(self, spec: AtomSpec, atom_id: int, token: str, doc: Document) -> int:
-        languages: tuple[str, ...] = ()
-        if spec.guard is not None:
-            languages = (doc.language,) if doc.language else spec.guard.languages
+    def _token_atoms(self, token: str) -> tuple[tuple[int, bool], ...]:
+        """(atom id, needs the guard) for each wildcard/fuzzy atom ``token`` satisfies."""
+        automaton = self._program.token_automaton
+        assert automaton is not None
+        atoms = self._program.atoms
+        padded = f" {token} "
+        out: dict[int, bool] = {}
+        for end, entries in automaton.iter(padded):
+            for atom_id, anchor, length in entries:
+                if atom_id in out:
+                    continue
+                if anchor == "start" and end - length + 1 != 0:
+                    continue
+                if anchor == "end" and end != len(padded) - 1:
+                    continue
+                spec = atoms[atom_id]
+                if spec.kind == "wild":
+                    if glob_match(spec.pattern, token):
+                        out[atom_id] = False
+                    continue
+                verdict = _fuzzy_verdict(spec, token)
+                if verdict != _REJECT:
+                    out[atom_id] = verdict == _GUARDED
+        return tuple(out.items())
+
+    def _ordinary(self, atom_id: int, token: str, doc: Document) -> bool:
+        spec = self._program.atoms[atom_id]
+        guard = spec.guard
+        assert guard is not None
+        languages = (doc.language,) if doc.language else guard.languages
         key = (atom_id, token, languages)
         verdict = self._memo.get(key)
-        if verdict is not None:
-            return verdict
-        if spec.kind == "wild":
-            verdict = _ACCEPT if glob_match(spec.pattern, token) else _REJECT
-        else:
-            verdict = _fuzzy_verdict(spec, token, languages)
-        if len(self._memo) >= _MEMO_MAX:
-            self._memo.clear()
-        self._memo[key] = verdict
-        return verdict
+        if verdict is None:
+            ordinary = is_ordinary_word(
+                token, spec.pattern, languages, min_zipf=guard.min_zipf, rarer_by=guard.rarer_by
+            )
+            verdict = _COMMON if ordinary else _ACCEPT
+            if len(self._memo) >= _MEMO_MAX:
+                self._memo.clear()
+            self._memo[key] = verdict
+        return verdict == _COMMON
+
+    def _lift_guard(
+        self, run: Run, hits: dict[int, list[tuple[int, int]]], guarded: dict[int, set[str]]
+    ) -> None:
+        for atom_id, tokens in guarded.items():
+            for other in self._program.context.get(atom_id, ()):
+                spec = self._program.atoms[other]
+                if other in hits if not spec.candidate_only and spec.seeds else run.lazy(other):
+                    hits.setdefault(atom_id, [])
+                    run.tokens.setdefault(atom_id, set()).update(tokens)
+                    break
 
     def _evaluate_lazy(self, spec: AtomSpec, doc: Document, words: str) -> list[tuple[int, int]]:
         kind = spec.kind
@@ -324,7 +372,7 @@ class MatcherSet:
                 if kind == "wild":
                     ok = glob_match(spec.pattern, token)
                 else:
-                    ok = _fuzzy_verdict(spec, token, ()) == _ACCEPT
+                    ok = _fuzzy_verdict(spec, token) != _REJECT
                 if ok:
                     out.append((index, index))
             return out
@@ -337,19 +385,19 @@ class MatcherSet:
         return [(0, 0)] if field_matches(spec.field, spec.pattern, doc.field_values(spec.field)) else []
 
 
-def _fuzzy_verdict(spec: AtomSpec, token: str, languages: tuple[str, ...]) -> int:
+def _fuzzy_verdict(spec: AtomSpec, token: str) -> int:
+    """_ACCEPT, _REJECT, or _GUARDED: within the distance but the guard must look at it."""
     word = spec.pattern
     if token == word:
         return _ACCEPT
-    if abs(len(token) - len(word)) > spec.fuzzy:
+    edits = spec.fuzzy or AUTO_MAX_EDITS
+    if abs(len(token) - len(word)) > edits:
         return _REJECT
-    if OSA.distance(token, word, score_cutoff=spec.fuzzy) > spec.fuzzy:
+    if OSA.distance(token, word, score_cutoff=edits) > edits:
         return _REJECT
-    if spec.guard is not None:
-        for language in languages:
-            if token in common_words(language, min_zipf=spec.guard.min_zipf):
-                return _COMMON
-    return _ACCEPT
+    if not spec.fuzzy and typo_distance(token, word) > typo_budget(word):
+        return _REJECT
+    return _GUARDED if spec.guard is not None else _ACCEPT
 
 
 def _sequence_spans(tokens: list[str], words: tuple[str, ...]) -> list[tuple[int, int]]:

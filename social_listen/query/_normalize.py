@@ -88,15 +88,12 @@ def _fold_char(char: str) -> str:
     code = ord(char)
     if _is_invisible(code):
         return ""
-    category = unicodedata.category(char)
-    if category == "Cc":
-        return " "
     out = []
     for piece in unicodedata.normalize("NFKC", char).casefold():
-        for base in unicodedata.normalize("NFD", _SPECIAL_FOLD.get(piece, piece)):
+        for base in unicodedata.normalize("NFD", piece):
             if unicodedata.category(base) in ("Mn", "Me"):
                 continue
-            out.append(base)
+            out.append(_SPECIAL_FOLD.get(base, base))
     return "".join(out)
 
 

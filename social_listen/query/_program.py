@@ -52,6 +52,7 @@ class Program:
 
     atoms: list[AtomSpec]
     automaton: ahocorasick.Automaton | None
+    token_automaton: ahocorasick.Automaton | None
     queries: list[CompiledQuery]
     by_atom: dict[int, tuple[int, ...]]
     always: tuple[int, ...]
@@ -119,6 +120,8 @@ class _Compiler:
             return near, left_trig, False
         atom_id = self.atom_id(node, guard)
         spec = self.atoms[atom_id]
+        if spec.candidate_only:
+            return (lambda run: run.lazy(atom_id)), frozenset({atom_id}), False
         if spec.seeds:
             return (lambda run: atom_id in run.hits), frozenset({atom_id}), True
         return (lambda run: run.lazy(atom_id)), None, False
@@ -176,10 +179,10 @@ def compile_program(entries: Sequence[tuple[str, Node, GuardSpec | None]]) -> Pr
             continue
         for atom_id in query.triggers:
             by_atom.setdefault(atom_id, []).append(index)
-    automaton = _build_automaton(compiler.atoms)
     return Program(
         atoms=compiler.atoms,
-        automaton=automaton,
+        automaton=_build_automaton(compiler.atoms, by_token=False),
+        token_automaton=_build_automaton(compiler.atoms, by_token=True),
         queries=queries,
         by_atom={k: tuple(v) for k, v in by_atom.items()},
         always=tuple(always),
@@ -206,9 +209,12 @@ def _positive_atoms(node: Node) -> list[Atom]:
     return [node]
 
 
-def _build_automaton(atoms: list[AtomSpec]) -> ahocorasick.Automaton | None:
+def _build_automaton(atoms: list[AtomSpec], *, by_token: bool) -> ahocorasick.Automaton | None:
+    """The automaton over the post (exact and candidate seeds) or over single words."""
     table: dict[str, list[tuple[int, str, int]]] = {}
     for atom_id, spec in enumerate(atoms):
+        if spec.by_token is not by_token:
+            continue
         for seed in spec.seeds:
             table.setdefault(seed.text, []).append((atom_id, seed.anchor, len(seed.text)))
     if not table:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from social_listen.core import DEFAULT_LIMITS, Limits, Mention
 from social_listen.query._ast import Node
 from social_listen.query._atoms import GuardSpec
-from social_listen.query._guard import DEFAULT_GUARD_LANGUAGES, DEFAULT_MIN_ZIPF
+from social_listen.query._guard import DEFAULT_GUARD_LANGUAGES, DEFAULT_MIN_ZIPF, DEFAULT_RARER_BY
 from social_listen.query._parser import parse_tree
 from social_listen.query._unparse import unparse
 
@@ -98,6 +98,7 @@ def parse(
     fuzzy_guard: bool = True,
     languages: Sequence[str] = DEFAULT_GUARD_LANGUAGES,
     min_zipf: float = DEFAULT_MIN_ZIPF,
+    rarer_by: float = DEFAULT_RARER_BY,
 ) -> ParsedQuery:
     r"""Parse query text into a :class:`ParsedQuery`.
 
@@ -107,7 +108,9 @@ def parse(
         fuzzy_guard: Reject fuzzy matches (``word~1``) that are ordinary words of the post's
             language (on by default; see "Brands and variants").
         languages: Guard languages used when a post's language is unknown.
-        min_zipf: Word frequency from which the guard treats a word as ordinary.
+        min_zipf: Word frequency (Zipf scale) from which the guard may treat a word as ordinary.
+        rarer_by: A candidate at least this many Zipf points rarer than the fuzzy term is
+            taken as a typo even when it is a known word.
 
     Returns:
         The parsed query.
@@ -130,5 +133,5 @@ def parse(
                   ^
     """
     root = parse_tree(text, limits=limits)
-    guard = GuardSpec(tuple(languages), min_zipf) if fuzzy_guard else None
+    guard = GuardSpec(tuple(languages), min_zipf, rarer_by) if fuzzy_guard else None
     return ParsedQuery(root, text=text, guard=guard, limits=limits)

@@ -44,7 +44,9 @@ def unparse(ast: Any) -> str:
 
 def _unparse(node: Node) -> str:
     if isinstance(node, Term):
-        return node.value + (f"~{node.fuzzy}" if node.fuzzy is not None else "")
+        if node.fuzzy is None:
+            return node.value
+        return f"{node.value}~{node.fuzzy or ''}"
     if isinstance(node, Phrase):
         return quote(node.value)
     if isinstance(node, Raw):

@@ -5,7 +5,8 @@ a name ("car-sharing", "Acme's") splits into words like the text does. What rema
 generate: the joined form of a multi-word name ("carsharing", which also covers #carsharing
 and @carsharing), the split form of a CamelCase name ("SmartThings" -> "smart things"),
 plurals, and typos. Typos (keyboard neighbours, swapped, doubled and dropped letters) are
-matched by a fuzzy atom with an edit distance that grows with the name's length;
+matched by an automatic fuzzy atom (``name~``, see ``_typo``) whose allowance grows with the
+name's length;
 :func:`typo_variants` lists the common ones for reports.
 """
 
@@ -15,8 +16,9 @@ import re
 from dataclasses import dataclass
 
 from social_listen.query._normalize import WORD_RE, fold
+from social_listen.query._typo import typo_budget
 
-__all__ = ["Variant", "brand_variants", "fuzzy_distance", "typo_variants"]
+__all__ = ["Variant", "brand_variants", "typo_variants"]
 
 _QWERTY_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -57,30 +59,17 @@ class Variant:
     source: str
 
 
-def fuzzy_distance(word: str) -> int:
-    """Edits allowed for a one-word brand: none under 5 letters, 1 up to 8, 2 from 9.
-
-    Examples:
-        >>> fuzzy_distance("ikea"), fuzzy_distance("acmea"), fuzzy_distance("volkswagen")
-        (0, 1, 2)
-    """
-    length = len(word)
-    if length < 5:
-        return 0
-    return 1 if length < 9 else 2
-
-
 def brand_variants(term: str, *, fuzzy: bool = True) -> list[Variant]:
     """The variants matched for one brand name, alias or product.
 
     Args:
         term: The name as written by the user ("Car Sharing", "SmartThings").
-        fuzzy: Add the fuzzy atom for one-word names of 5 letters or more.
+        fuzzy: Add the automatic fuzzy atom (``name~``) for one-word names of 5+ letters.
 
     Examples:
         >>> [(v.text, v.kind) for v in brand_variants("SmartThings")]  # doctest: +NORMALIZE_WHITESPACE
         [('smartthings', 'name'), ('smart things', 'split'),
-         ('smartthingses', 'plural'), ('smartthings~2', 'fuzzy')]
+         ('smartthingses', 'plural'), ('smartthings~', 'fuzzy')]
         >>> [(v.text, v.kind) for v in brand_variants("car sharing", fuzzy=False)]
         [('car sharing', 'name'), ('carsharing', 'joined')]
     """
@@ -98,10 +87,8 @@ def brand_variants(term: str, *, fuzzy: bool = True) -> list[Variant]:
     if len(words) == 1 and not last.isdigit() and len(last) >= 3:
         plural = last + ("es" if last.endswith(("s", "x", "z", "ch", "sh")) else "s")
         out.append(Variant(plural, "plural", term))
-    if fuzzy and len(words) == 1:
-        k = fuzzy_distance(last)
-        if k:
-            out.append(Variant(f"{last}~{k}", "fuzzy", term))
+    if fuzzy and len(words) == 1 and typo_budget(last):
+        out.append(Variant(f"{last}~", "fuzzy", term))
     return out
 
 
