@@ -31,11 +31,13 @@ from social_listen.store._rows import (
     BODY_COLUMNS,
     MENTION_COLUMNS,
     SELECT_COLUMNS,
+    TAG_COLUMNS,
     derived_json,
     dumps,
     from_us,
     mention_from_row,
     mention_rows,
+    tag_rows,
     tag_values,
     to_us,
 )
@@ -45,6 +47,9 @@ __all__ = ["Cursor", "SQLStoreBase"]
 
 logger = logging.getLogger(__name__)
 _CHUNK = 400
+_INSERT_TAGS = (
+    f"INSERT INTO mention_tags ({', '.join(TAG_COLUMNS)}) VALUES ({', '.join('?' * len(TAG_COLUMNS))})"
+)
 _METRIC_COLS = ("likes", "shares", "replies", "quotes", "views", "score", "engagement", "author_followers")
 
 
@@ -239,12 +244,12 @@ class SQLStoreBase:
         ids = self._reserve_ids(cur, len(new)) if new else []
         narrow_rows: list[tuple[Any, ...]] = []
         body_rows: list[tuple[Any, ...]] = []
-        tag_rows: list[tuple[str, str, int]] = []
+        tag_rows: list[tuple[Any, ...]] = []
         for mention, mention_id in zip(new, ids, strict=True):
             narrow, body, tags = mention_rows(mention, mention_id, 1)
             narrow_rows.append(narrow)
             body_rows.append(body + self._body_extra(mention))
-            tag_rows.extend((kind, value, mention_id) for kind, value in tags)
+            tag_rows.extend(tags)
         mcols = ", ".join(MENTION_COLUMNS)
         bcols = ", ".join(BODY_COLUMNS + self._body_extra_columns())
         if narrow_rows:
@@ -257,10 +262,14 @@ class SQLStoreBase:
         if edits:
             self._write_edits(cur, edits, now, tag_rows)
         if tag_rows:
-            cur.executemany("INSERT INTO mention_tags (kind, value, mention_id) VALUES (?, ?, ?)", tag_rows)
+            cur.executemany(_INSERT_TAGS, tag_rows)
         if refresh:
             sets = ", ".join(f"{c} = ?" for c in (*_METRIC_COLS, "collected_at"))
             cur.executemany(f"UPDATE mentions SET {sets} WHERE id = ?", refresh)
+            cur.executemany(
+                "UPDATE mention_tags SET engagement = ? WHERE mention_id = ?",
+                [(r[6], r[-1]) for r in refresh],
+            )
         if ids:
             self._text_changed(cur, ids, replaced=False)
 
@@ -284,7 +293,7 @@ class SQLStoreBase:
         cur: Cursor,
         edits: list[tuple[Mention, tuple[Any, ...]]],
         now: int,
-        tag_rows: list[tuple[str, str, int]],
+        tag_rows: list[tuple[Any, ...]],
     ) -> None:
         ids = [found[0] for _, found in edits]
         cur.executemany(
@@ -302,7 +311,7 @@ class SQLStoreBase:
             narrow, body, tags = mention_rows(mention, found[0], found[1] + 1)
             narrow_rows.append((*narrow[3:], found[0]))
             body_rows.append((*body[1:], *self._body_extra(mention), found[0]))
-            tag_rows.extend((kind, value, found[0]) for kind, value in tags)
+            tag_rows.extend(tags)
         cur.executemany(f"UPDATE mentions SET {narrow_sets} WHERE id = ?", narrow_rows)
         cur.executemany(f"UPDATE mention_bodies SET {body_sets} WHERE mention_id = ?", body_rows)
         cur.executemany("DELETE FROM mention_tags WHERE mention_id = ?", [(i,) for i in ids])
@@ -326,7 +335,8 @@ class SQLStoreBase:
             existing, _ = self._lookup(cur, batch)
             narrow: list[tuple[Any, ...]] = []
             body: list[tuple[Any, ...]] = []
-            tags: list[tuple[str, str, int]] = []
+            tags: list[tuple[Any, ...]] = []
+            facts: list[tuple[Any, ...]] = []
             lang_changed: list[tuple[int, str | None]] = []
             ids: list[int] = []
             for mention in batch:
@@ -358,7 +368,8 @@ class SQLStoreBase:
                     )
                 )
                 kinds = {"term", "intent"} | ({"brand"} if mention.brands else set())
-                tags.extend((k, v, mention_id) for k, v in tag_values(mention) if k in kinds)
+                tags.append((mention_id, kinds, tag_values(mention)))
+                facts.append(narrow[-1][1:4] + narrow[-1][4:5] + (mention_id,))
                 if mention.brands:
                     cur.execute(
                         "UPDATE mention_bodies SET brands = ? WHERE mention_id = ?",
@@ -383,11 +394,48 @@ class SQLStoreBase:
                 "DELETE FROM mention_tags WHERE mention_id = ? AND kind IN ('term', 'intent')",
                 [(i,) for i in ids],
             )
-            cur.executemany("INSERT INTO mention_tags (kind, value, mention_id) VALUES (?, ?, ?)", tags)
+            cur.executemany(
+                "UPDATE mention_tags SET sentiment_score = ?, sentiment_label = ?, reach = ? "
+                "WHERE mention_id = ?",
+                [(f[0], f[1], f[3], f[4]) for f in facts],
+            )
+            self._insert_enrichment_tags(cur, tags)
             if lang_changed:
                 self._language_changed(cur, lang_changed)
             updated = len(ids)
         return updated
+
+    def _insert_enrichment_tags(
+        self, cur: Cursor, tags: list[tuple[int, set[str], list[tuple[str, str]]]]
+    ) -> None:
+        """Insert enrichment tag rows with the mention's current facts (time, scores)."""
+        ids = [mention_id for mention_id, _, _ in tags]
+        facts: dict[int, tuple[Any, ...]] = {}
+        for chunk in _chunks(ids):
+            cur.execute(
+                "SELECT id, ts, sentiment_score, sentiment_label, reach, engagement FROM mentions "
+                f"WHERE id IN ({_marks(len(chunk))})",
+                tuple(chunk),
+            )
+            for row in cur.fetchall():
+                facts[int(row[0])] = tuple(row)
+        rows: list[tuple[Any, ...]] = []
+        for mention_id, kinds, pairs in tags:
+            fact = facts[mention_id]
+            narrow_like = (
+                None,
+                None,
+                None,
+                fact[1],
+                *([None] * 20),
+                fact[5],
+                fact[2],
+                fact[3],
+                None,
+                fact[4],
+            )
+            rows.extend(tag_rows([(k, v) for k, v in pairs if k in kinds], mention_id, narrow_like))
+        cur.executemany(_INSERT_TAGS, rows)
 
     def load_state(self, source_key: str) -> SourceState | None:
         """The last committed state of a collection, ``None`` when there is none."""
@@ -567,14 +615,19 @@ class SQLStoreBase:
             self._before_text_query()
         with self._read_tx() as cur:
             if edges:
-                self._load_buckets(cur, edges[:-1])
+                self._load_buckets(cur, edges)
+            if plan.values is not None:
+                self._load_values(cur, plan.values)
             cur.execute(plan.sql, plan.params)
             rows = cur.fetchall()
         return AggregateResult(
             columns=plan.columns, rows=tuple(_clean_row(plan.columns, r, zone_info) for r in rows)
         )
 
-    def _load_buckets(self, cur: Cursor, starts: Sequence[int]) -> None:
+    def _load_buckets(self, cur: Cursor, edges: Sequence[int]) -> None:
+        raise NotImplementedError
+
+    def _load_values(self, cur: Cursor, values: list[str] | str) -> None:
         raise NotImplementedError
 
     # --- removal -----------------------------------------------------------------------------

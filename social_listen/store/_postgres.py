@@ -34,7 +34,7 @@ from social_listen.store._base import Cursor, SQLStoreBase
 from social_listen.store._leases import Lease
 from social_listen.store._protocol import OutboxItem
 from social_listen.store._schema import SCHEMA_VERSION, migrate
-from social_listen.store._sql import Dialect
+from social_listen.store._sql import DISTINCT_VALUES_SQL, Dialect
 from social_listen.store._text import pg_config, query_variants
 
 __all__ = ["PostgresStore"]
@@ -266,12 +266,30 @@ class PostgresStore(SQLStoreBase):
             [(pg_config(lang), mention_id) for mention_id, lang in pairs],
         )
 
-    def _load_buckets(self, cur: Cursor, starts: Sequence[int]) -> None:
+    def _load_buckets(self, cur: Cursor, edges: Sequence[int]) -> None:
         cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS sl_buckets (start_us BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS"
+            "CREATE TEMP TABLE IF NOT EXISTS sl_buckets "
+            "(start_us BIGINT PRIMARY KEY, end_us BIGINT NOT NULL) ON COMMIT DELETE ROWS"
         )
         cur.execute("DELETE FROM sl_buckets")
-        cur.execute("INSERT INTO sl_buckets (start_us) SELECT unnest(?::bigint[])", (list(starts),))
+        cur.execute(
+            "INSERT INTO sl_buckets (start_us, end_us) SELECT * FROM unnest(?::bigint[], ?::bigint[])",
+            (list(edges[:-1]), list(edges[1:])),
+        )
+        cur.execute("ANALYZE sl_buckets")
+
+    def _load_values(self, cur: Cursor, values: list[str] | str) -> None:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS sl_values (id BIGINT PRIMARY KEY, value TEXT NOT NULL) "
+            "ON COMMIT DELETE ROWS"
+        )
+        cur.execute("DELETE FROM sl_values")
+        if isinstance(values, str):
+            cur.execute(DISTINCT_VALUES_SQL, (values, values))
+        else:
+            unique = sorted(set(values))
+            cur.executemany("INSERT INTO sl_values (id, value) VALUES (?, ?)", list(enumerate(unique, 1)))
+        cur.execute("ANALYZE sl_values")
 
     @property
     def schema_version(self) -> int:

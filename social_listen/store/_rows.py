@@ -12,13 +12,13 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from social_listen.core import Mention
 
 __all__ = [
     "BODY_COLUMNS",
     "MENTION_COLUMNS",
+    "TAG_COLUMNS",
     "dumps",
     "from_us",
     "mention_from_row",
@@ -125,13 +125,29 @@ def _opt_us(value: datetime | None) -> int | None:
 
 
 def domain_of(url: str | None) -> str | None:
-    """The lower-cased host of a URL without ``www.``."""
+    """The lower-cased host of a URL without ``www.`` (no port, no credentials).
+
+    Examples:
+        >>> domain_of("https://user@WWW.Example.com:8443/a?b")
+        'example.com'
+    """
     if not url:
         return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
+    start = url.find("://")
+    if start < 0:
         return None
+    rest = url[start + 3 :]
+    end = len(rest)
+    for sep in "/?#":
+        pos = rest.find(sep)
+        if 0 <= pos < end:
+            end = pos
+    host = rest[:end].rpartition("@")[2]
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else host[1:]
+    else:
+        host = host.partition(":")[0]
+    host = host.lower()
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
@@ -146,8 +162,16 @@ def _clean(text: str | None) -> str | None:
 
 def derived_json(mention: Mention) -> str:
     """The derived scores as JSON (only those present)."""
-    out = {}
-    for name in DERIVED_FIELDS:
+    out: dict[str, Any] = {}
+    sentiment = mention.sentiment
+    if sentiment is not None:
+        out["sentiment"] = {
+            "score": sentiment.score,
+            "label": sentiment.label,
+            "method": sentiment.method,
+            "targeted_score": sentiment.targeted_score,
+        }
+    for name in ("intent", "reach", "influence", "urgency"):
         value = getattr(mention, name)
         if value is not None:
             out[name] = value.model_dump(mode="json")
@@ -156,25 +180,37 @@ def derived_json(mention: Mention) -> str:
 
 def tag_values(mention: Mention) -> list[tuple[str, str]]:
     """``(kind, value)`` pairs for ``mention_tags`` (deduplicated)."""
-    pairs: set[tuple[str, str]] = set()
-    for brand in mention.brands:
-        pairs.add(("brand", brand))
-    for term in mention.terms:
-        pairs.add(("term", term))
-    for tag in mention.hashtags:
-        pairs.add(("hashtag", tag.lstrip("#").lower()))
-    for link in mention.links:
-        pairs.add(("link", link))
+    pairs = [("brand", brand) for brand in mention.brands]
+    pairs.extend(("term", term) for term in mention.terms)
+    pairs.extend(("hashtag", tag.lstrip("#").lower()) for tag in mention.hashtags)
+    pairs.extend(("link", link) for link in mention.links)
     if mention.intent is not None:
-        for label in mention.intent.labels:
-            pairs.add(("intent", label))
-    return sorted(pairs)
+        pairs.extend(("intent", label) for label in mention.intent.labels)
+    return list(dict.fromkeys(pairs)) if len(pairs) > 1 else pairs
+
+
+TAG_COLUMNS = (
+    "kind",
+    "value",
+    "mention_id",
+    "ts",
+    "sentiment_score",
+    "sentiment_label",
+    "reach",
+    "engagement",
+)
+
+
+def tag_rows(pairs: list[tuple[str, str]], mention_id: int, narrow: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """``mention_tags`` rows: each pair plus the mention's time and aggregate columns."""
+    facts = (mention_id, narrow[3], narrow[25], narrow[26], narrow[28], narrow[24])
+    return [(kind, value, *facts) for kind, value in pairs]
 
 
 def mention_rows(
     mention: Mention, mention_id: int, version: int
-) -> tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[str, str]]]:
-    """The ``mentions`` row, the ``mention_bodies`` row and the tag pairs of a mention."""
+) -> tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[Any, ...]]]:
+    """The ``mentions`` row, the ``mention_bodies`` row and the ``mention_tags`` rows."""
     author = mention.author
     metrics = mention.metrics
     sentiment = mention.sentiment
@@ -236,7 +272,7 @@ def mention_rows(
         mention.schema_version,
         None if mention.raw is None else _clean(_ENCODER.encode(mention.raw)),
     )
-    return narrow, body, tag_values(mention)
+    return narrow, body, tag_rows(tag_values(mention), mention_id, narrow)
 
 
 _SELECT_NARROW = (

@@ -2,7 +2,9 @@
 
 Times are stored as integer microseconds since the Unix epoch (UTC) in both backends, so the
 same bucket arithmetic and the same SQL serve both. ``mentions`` is kept narrow (what filters
-and aggregates read); bulky columns (text, raw payload) live in ``mention_bodies``. Each
+and aggregates read); bulky columns (text, raw payload) live in ``mention_bodies``.
+``mention_tags`` (brands, terms, hashtags, links, intents) repeats each mention's time and
+aggregate columns, so per-brand and per-term series are read from it alone, without a join. Each
 migration is a list of statements per dialect; :func:`migrate` applies the ones newer than the
 database's ``schema_version`` in order, inside the caller's transaction.
 """
@@ -90,9 +92,10 @@ _V1 = Migration(
             urgency {REAL},
             UNIQUE (source, native_id)
         )""",
-        "CREATE INDEX IF NOT EXISTS mentions_ts ON mentions (ts)",
+        # Covering the common aggregate columns lets time-bucket aggregates read only the index.
+        "CREATE INDEX IF NOT EXISTS mentions_ts "
+        "ON mentions (ts, sentiment_score, sentiment_label, reach, engagement)",
         "CREATE INDEX IF NOT EXISTS mentions_author ON mentions (author_handle)",
-        "CREATE INDEX IF NOT EXISTS mentions_collected ON mentions (collected_at)",
         """CREATE TABLE IF NOT EXISTS mention_bodies (
             mention_id {PK_ID},
             title TEXT,
@@ -132,7 +135,12 @@ _V1 = Migration(
             kind TEXT NOT NULL,
             value TEXT NOT NULL,
             mention_id {BIG} NOT NULL,
-            PRIMARY KEY (kind, value, mention_id)
+            ts {BIG} NOT NULL,
+            sentiment_score {REAL},
+            sentiment_label TEXT,
+            reach {REAL},
+            engagement {BIG} NOT NULL DEFAULT 0,
+            PRIMARY KEY (kind, value, ts, mention_id)
         ){NOROWID}""",
         "CREATE INDEX IF NOT EXISTS mention_tags_mention ON mention_tags (mention_id, kind)",
         """CREATE TABLE IF NOT EXISTS source_states (

@@ -11,6 +11,7 @@ so the per-row work stays inside the database engine's C code.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,23 @@ from social_listen.core import InvalidFilter
 from social_listen.store._protocol import DIMENSIONS, METRICS, SORT_KEYS, Filter
 from social_listen.store._rows import to_us
 
-__all__ = ["AggregatePlan", "Dialect", "bucket_edges", "compile_filter", "plan_aggregate", "sort_clause"]
+__all__ = [
+    "DISTINCT_VALUES_SQL",
+    "AggregatePlan",
+    "Dialect",
+    "bucket_edges",
+    "compile_filter",
+    "plan_aggregate",
+    "sort_clause",
+]
+
+DISTINCT_VALUES_SQL = (
+    "WITH RECURSIVE v(x) AS (SELECT MIN(value) FROM mention_tags WHERE kind = ? UNION ALL "
+    "SELECT (SELECT MIN(t.value) FROM mention_tags t WHERE t.kind = ? AND t.value > v.x) FROM v "
+    "WHERE v.x IS NOT NULL) INSERT INTO sl_values (id, value) "
+    "SELECT ROW_NUMBER() OVER (ORDER BY x), x FROM v WHERE x IS NOT NULL"
+)
+"""Fills ``sl_values`` with a tag kind's distinct values by index seeks (a loose index scan)."""
 
 MAX_BUCKETS = 200_000
 
@@ -285,6 +302,8 @@ class AggregatePlan:
     params: list[object]
     columns: tuple[str, ...]
     edges: list[int]
+    values: list[str] | str | None = None
+    """Values of the grouped tag to load into ``sl_values`` (or the tag kind to enumerate)."""
 
 
 def _check_names(metrics: Sequence[str], by: Sequence[str]) -> None:
@@ -300,6 +319,45 @@ def _check_names(metrics: Sequence[str], by: Sequence[str]) -> None:
             )
     if len(set(by)) != len(by) or len(set(metrics)) != len(metrics) or not metrics:
         raise InvalidFilter("metrics must be non-empty and names must not repeat", source="store")
+
+
+_FACT_METRICS = frozenset(
+    ("count", "count_scored", "count_negative", "count_neutral", "count_positive", "first_at", "last_at",
+     "mean_sentiment", "sum_reach", "mean_reach", "sum_engagement", "mean_engagement")
+)  # fmt: skip
+_TAG_FILTER = {"brand": "brands", "term": "terms", "intent": "intents"}
+
+
+def _tag_fast_path(
+    metrics: Sequence[str], by: Sequence[str], where: Filter | None
+) -> tuple[str, list[object], list[object]] | None:
+    """WHERE and parameters over ``mention_tags`` alone, when it holds every needed column.
+
+    ``mention_tags`` repeats the time, sentiment, reach and engagement of its mention, so a
+    per-brand (or per-term) series needs no join; other filters or metrics take the join path.
+    """
+    tag_dims = [name for name in by if name in _TAG_DIMS]
+    if len(tag_dims) != 1 or any(n not in ("bucket", tag_dims[0]) for n in by):
+        return None
+    if any(name not in _FACT_METRICS for name in metrics):
+        return None
+    name = tag_dims[0]
+    used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
+    if used - {"since", "until", _TAG_FILTER.get(name, "")}:
+        return None
+    parts = [f"m.kind = '{_TAG_DIMS[name]}'"]
+    params: list[object] = []
+    if where is not None:
+        values = getattr(where, _TAG_FILTER[name]) if name in _TAG_FILTER else ()
+        if values:
+            parts.append(_in("m.value", values, params))
+        if where.since is not None:
+            parts.append("m.ts >= ?")
+            params.append(to_us(where.since))
+        if where.until is not None:
+            parts.append("m.ts < ?")
+            params.append(to_us(where.until))
+    return " AND ".join(parts), params, []
 
 
 def plan_aggregate(
@@ -339,15 +397,43 @@ def plan_aggregate(
     range_sql = ""
     if has_bucket:
         range_sql = " AND m.ts >= ? AND m.ts < ?"
+    fast = _tag_fast_path(metrics, by, where)
+    if fast is not None:
+        where_sql, where_params, params = fast
+        joins, dims = [], ["m.value"]
     dim_aliases = [f"d{i}" for i in range(len(dims))]
     dim_select = "".join(f", {expr} AS {alias}" for expr, alias in zip(dims, dim_aliases, strict=True))
-    from_sql = "FROM mentions m " + " ".join(joins) + f" WHERE ({where_sql}){range_sql}"
+    table = "mention_tags m" if fast is not None else "mentions m"
+    from_sql = f"FROM {table} " + " ".join(joins) + f" WHERE ({where_sql}){range_sql}"
     all_params = params + where_params + ([edges[0], edges[-1]] if has_bucket else [])
-    slot = 60_000_000 if has_bucket and (edges[1] - edges[0]) < 3_600_000_000 else 900_000_000
+    # The widest grid every bucket edge falls on (a day in UTC, an hour in Bucharest).
+    slot = math.gcd(*edges) if has_bucket else 1
     combinable = all(_METRIC_SQL[m][2] is not None for m in metrics)
-    two_pass = has_bucket and combinable and edges[0] >= 0 and all(e % slot == 0 for e in edges)
+    two_pass = has_bucket and combinable and edges[0] >= 0 and slot >= 60_000_000
     lookup = "(SELECT MAX(bk.start_us) FROM sl_buckets bk WHERE bk.start_us <= {col})"
-    if two_pass:
+    values: list[str] | str | None = None
+    single = [f"{_METRIC_SQL[name][0].format(real=dialect.real)} AS v{i}" for i, name in enumerate(metrics)]
+    if has_bucket and fast is not None:
+        # Loops in group order (values, then buckets, then an index range of mention_tags),
+        # grouped by the loops' integer keys: SQLite streams the groups instead of sorting rows.
+        kind = _TAG_DIMS[next(n for n in by if n in _TAG_DIMS)]
+        restricted: tuple[str, ...] = ()
+        if where is not None and kind in _TAG_FILTER:
+            restricted = getattr(where, _TAG_FILTER[kind])
+        values = list(restricted) if restricted else kind
+        sql = (
+            f"SELECT bk.start_us AS bucket, vv.value AS d0, {', '.join(single)} FROM sl_values vv "
+            "CROSS JOIN sl_buckets bk CROSS JOIN mention_tags m WHERE m.value = vv.value "
+            f"AND m.ts >= bk.start_us AND m.ts < bk.end_us AND ({where_sql}) GROUP BY vv.id, bk.start_us"
+        )
+        all_params = list(where_params)
+    elif has_bucket and not dims:
+        sql = (
+            f"SELECT bk.start_us AS bucket, {', '.join(single)} FROM sl_buckets bk CROSS JOIN mentions m "
+            f"WHERE m.ts >= bk.start_us AND m.ts < bk.end_us AND ({where_sql}) GROUP BY bk.start_us"
+        )
+        all_params = list(where_params)
+    elif two_pass:
         partials: dict[str, str] = {}
         for name in metrics:
             for alias, expr in _METRIC_SQL[name][1]:
@@ -396,4 +482,4 @@ def plan_aggregate(
             raise InvalidFilter("top must be at least 1", source="store")
         sql += " LIMIT ?"
         all_params.append(top)
-    return AggregatePlan(sql=sql, params=all_params, columns=columns, edges=edges)
+    return AggregatePlan(sql=sql, params=all_params, columns=columns, edges=edges, values=values)

@@ -12,6 +12,7 @@ in batches and automatically before any full-text read.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import sqlite3
@@ -25,7 +26,7 @@ from typing import Any
 from social_listen.core import DEFAULT_LIMITS, Limits, StoreBusy, StoreCorrupt, StoreError, StoreWriteError
 from social_listen.store._base import Cursor, SQLStoreBase
 from social_listen.store._schema import SCHEMA_VERSION, migrate
-from social_listen.store._sql import Dialect
+from social_listen.store._sql import DISTINCT_VALUES_SQL, Dialect
 from social_listen.store._text import fts_match, stem_text
 
 __all__ = ["SQLiteStore"]
@@ -226,10 +227,25 @@ class SQLiteStore(SQLStoreBase):
         )
         return list(range(start, start + n))
 
-    def _load_buckets(self, cur: Cursor, starts: Sequence[int]) -> None:
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS sl_buckets (start_us INTEGER PRIMARY KEY)")
+    def _load_buckets(self, cur: Cursor, edges: Sequence[int]) -> None:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS sl_buckets "
+            "(start_us INTEGER PRIMARY KEY, end_us INTEGER NOT NULL)"
+        )
         cur.execute("DELETE FROM sl_buckets")
-        cur.executemany("INSERT INTO sl_buckets (start_us) VALUES (?)", [(s,) for s in starts])
+        cur.executemany(
+            "INSERT INTO sl_buckets (start_us, end_us) VALUES (?, ?)",
+            list(itertools.pairwise(edges)),
+        )
+
+    def _load_values(self, cur: Cursor, values: list[str] | str) -> None:
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS sl_values (id INTEGER PRIMARY KEY, value TEXT NOT NULL)")
+        cur.execute("DELETE FROM sl_values")
+        if isinstance(values, str):
+            cur.execute(DISTINCT_VALUES_SQL, (values, values))
+        else:
+            unique = sorted(set(values))
+            cur.executemany("INSERT INTO sl_values (id, value) VALUES (?, ?)", list(enumerate(unique, 1)))
 
     # --- full text ---------------------------------------------------------------------------
     def _text_changed(self, cur: Cursor, ids: Sequence[int], *, replaced: bool) -> None:

@@ -18,6 +18,7 @@ from social_listen.core import (
     Score,
     Sentiment,
     SourceState,
+    utcnow,
 )
 from social_listen.store import Filter, MentionStore
 
@@ -302,3 +303,105 @@ def test_purge_and_retention(store: Any) -> None:
     assert store.count() == 3
     with pytest.raises(InvalidFilter):
         store.purge()
+
+
+def test_outbox_rows_commit_with_the_page_and_deduplicate(store: Any) -> None:
+    from social_listen.store import OutboxItem
+
+    item = OutboxItem(
+        rule="negative-influencer", sink="webhook", source="hackernews", native_id="1", payload={"x": 1}
+    )
+    store.commit_page(Page(mentions=(make_mention(1),)), SourceState(), source_key="k", outbox=[item])
+    store.commit_page(Page(mentions=(make_mention(1),)), SourceState(), source_key="k", outbox=[item])
+    assert store.outbox.counts() == {"pending": 1}
+    now = utcnow() + timedelta(seconds=1)
+    claimed = store.outbox.claim(worker="w1", now=now)
+    assert [(m.rule, m.native_id, m.payload) for m in claimed] == [("negative-influencer", "1", {"x": 1})]
+    assert store.outbox.claim(worker="w2", now=now) == []  # claimed by w1
+    assert store.outbox.mark_failed(claimed[0].id, error="503", retry_at=now + timedelta(minutes=1)) is False
+    assert store.outbox.claim(worker="w2", now=now) == []  # not due yet
+    again = store.outbox.claim(worker="w2", now=now + timedelta(minutes=2))
+    assert [m.attempts for m in again] == [1]
+    assert store.outbox.mark_failed(again[0].id, error="503", retry_at=now, max_attempts=2) is True
+    assert [m.id for m in store.outbox.dead_letters()] == [claimed[0].id]
+    store.outbox.requeue(claimed[0].id, now=now)
+    third = store.outbox.claim(worker="w3", now=now + timedelta(minutes=3))
+    store.outbox.mark_sent(third[0].id, now=now)
+    assert store.outbox.counts() == {"sent": 1}
+    assert store.outbox.add([item, OutboxItem(rule="spike", payload={"n": 5})], now=now) == 1
+
+
+def test_a_failed_commit_leaves_no_outbox_row_and_no_mention(store: Any) -> None:
+    from social_listen.core import LeaseLost
+    from social_listen.store import OutboxItem
+
+    store.leases.register(["k"])
+    lease = store.leases.acquire(holder="a", ttl=timedelta(seconds=30), now=T0)
+    store.leases.acquire(holder="b", now=T0 + timedelta(minutes=1))  # a's lease expired; b takes over
+    with pytest.raises(LeaseLost):
+        store.commit_page(
+            Page(mentions=(make_mention(1),)),
+            SourceState(cursor="2"),
+            source_key="k",
+            outbox=[OutboxItem(rule="r", source="hackernews", native_id="1")],
+            lease=lease,
+        )
+    assert store.count() == 0
+    assert store.load_state("k") is None
+    assert store.outbox.counts() == {}
+
+
+def test_leases_expire_fence_and_rotate(store: Any) -> None:
+    from social_listen.core import LeaseLost
+
+    assert store.leases.register(["a", "b"]) == 2
+    assert store.leases.register(["a", "c"]) == 1
+    first = store.leases.acquire(holder="c1", ttl=timedelta(seconds=10), now=T0)
+    second = store.leases.acquire(holder="c2", ttl=timedelta(seconds=10), now=T0)
+    third = store.leases.acquire(holder="c2", ttl=timedelta(seconds=10), now=T0)
+    assert {first.source_key, second.source_key, third.source_key} == {"a", "b", "c"}
+    assert store.leases.acquire(holder="c3", now=T0 + timedelta(seconds=5)) is None
+    renewed = store.leases.renew(first, ttl=timedelta(seconds=60), now=T0 + timedelta(seconds=5))
+    taken = store.leases.acquire(holder="c3", now=T0 + timedelta(seconds=11))
+    assert taken is not None
+    assert taken.source_key != first.source_key
+    store.commit_page(Page(), SourceState(cursor="x"), source_key=renewed.source_key, lease=renewed)
+    with pytest.raises(LeaseLost):
+        store.leases.renew(second if taken.source_key == second.source_key else third)
+    store.leases.release(renewed, done=True)
+    status = store.leases.status()
+    assert status[renewed.source_key][1] is True
+    assert (
+        store.leases.acquire(holder="c4", source_keys=[renewed.source_key], now=T0 + timedelta(hours=1))
+        is None
+    )
+
+
+def test_rate_budgets_are_shared_token_buckets(store: Any) -> None:
+    take = store.leases.take_budget
+    assert take("hn-token", cost=3, capacity=5, refill_per_second=1, now=T0) == 0.0
+    assert take("hn-token", cost=2, capacity=5, refill_per_second=1, now=T0) == 0.0
+    assert take("hn-token", cost=2, capacity=5, refill_per_second=1, now=T0) == pytest.approx(2.0)
+    assert take("hn-token", cost=2, capacity=5, refill_per_second=1, now=T0 + timedelta(seconds=2)) == 0.0
+    assert take("other", cost=5, capacity=5, refill_per_second=1, now=T0) == 0.0
+
+
+def test_tag_series_match_the_general_path(store: Any) -> None:
+    mentions = [
+        make_mention(
+            i,
+            created_at=T0 + timedelta(hours=5 * i),
+            brands=("acme",) if i % 2 else ("acme", "globex"),
+            sentiment=Sentiment(score=(i % 3 - 1) / 2, label="neutral", method="t"),
+        )
+        for i in range(50)
+    ]
+    commit(store, mentions)
+    kw: dict[str, Any] = {"by": ("bucket", "brand"), "freq": "week", "tz": "America/New_York"}
+    fast = store.aggregate(("count", "mean_sentiment"), **kw)
+    joined = store.aggregate(("count", "mean_sentiment"), where=Filter(sources=("hackernews",)), **kw)
+    assert fast.rows == joined.rows
+    assert sum(fast.column("count")) == 75
+    only = store.aggregate(("count",), where=Filter(brands=("globex",)), **kw)
+    assert sum(only.column("count")) == 25
+    assert set(only.column("brand")) == {"globex"}
