@@ -8,6 +8,7 @@ listener's counts, sums and means down into SQL.
 
 from __future__ import annotations
 
+from social_listen.store._base import SQLStoreBase
 from social_listen.store._export import (
     CSV_COLUMNS,
     export_csv,
@@ -57,6 +58,7 @@ __all__ = [
     "OutboxMessage",
     "PostgresStore",
     "RetentionPolicy",
+    "SQLStoreBase",
     "SQLiteStore",
     "export_csv",
     "export_jsonl",

@@ -111,6 +111,16 @@ class SQLStoreBase:
     def _reserve_ids(self, cur: Cursor, n: int) -> list[int]:
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Release the backend's connections."""
+        raise NotImplementedError
+
+    def __enter__(self) -> SQLStoreBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _body_extra(self, mention: Mention) -> tuple[Any, ...]:
         return ()
 
