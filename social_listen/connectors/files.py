@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -22,17 +21,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
+from social_listen.connectors._filerows import (
+    DEFAULT_FIELD_MAPPING,
+    MAPPING_TARGETS,
+    BadRow,
+    in_window,
+    row_to_mention,
+)
 from social_listen.connectors._native import local_matcher
-from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.core import (
     DEFAULT_LIMITS,
-    Author,
     Capabilities,
     ConfigError,
     FetchFlow,
     Limits,
     Mention,
-    Metrics,
     Page,
     ParseError,
     Query,
@@ -47,48 +50,7 @@ __all__ = ["DEFAULT_FIELD_MAPPING", "CSVConnector", "JSONLConnector"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_FIELD_MAPPING: Mapping[str, str] = {
-    "native_id": "id",
-    "text": "text",
-    "title": "title",
-    "url": "url",
-    "created_at": "created_at",
-    "language": "language",
-    "author.handle": "author",
-}
-"""Mention field -> column (CSV) or dotted path (JSONL) used when no mapping overrides it."""
-
-_TARGETS = frozenset(
-    {
-        "source",
-        "native_id",
-        "text",
-        "title",
-        "url",
-        "created_at",
-        "edited_at",
-        "language",
-        "parent_id",
-        "thread_id",
-        "channel",
-        "hashtags",
-        "links",
-        "mentioned_handles",
-        "author.handle",
-        "author.name",
-        "author.id",
-        "author.url",
-        "author.followers",
-        "author.verified",
-        *(f"metrics.{name}" for name in ("likes", "shares", "replies", "quotes", "views", "score")),
-    }
-)
 _HEAD_BYTES = 4096
-_TRUE = frozenset({"1", "true", "yes", "y", "t"})
-
-
-class _BadRow(ValueError):
-    pass
 
 
 class _FileImporter:
@@ -112,12 +74,12 @@ class _FileImporter:
     ) -> None:
         if str(path).startswith(("http://", "https://", "file:")):
             raise ConfigError(f"{self.name} reads local paths, not URLs: {path!s}", source=self.name)
-        unknown = set(mapping or {}) - _TARGETS
+        unknown = set(mapping or {}) - MAPPING_TARGETS
         if unknown:
             raise ConfigError(
                 f"unknown mapping targets: {', '.join(sorted(unknown))}",
                 source=self.name,
-                hint=f"map onto these Mention fields: {', '.join(sorted(_TARGETS))}",
+                hint=f"map onto these Mention fields: {', '.join(sorted(MAPPING_TARGETS))}",
             )
         if page_size < 1:
             raise ConfigError("page_size must be at least 1", source=self.name)
@@ -171,15 +133,15 @@ class _FileImporter:
             end_offset, end_line, eof = offset, line, True
             for row_line, row_end, row in rows:
                 end_offset, end_line = row_end, row_line
-                if isinstance(row, _BadRow):
+                if isinstance(row, BadRow):
                     skipped.append(SkippedItem(reason="bad_row", detail=f"line {row_line}: {row}"))
                 else:
                     try:
                         mention = self._mention(row, query)
-                    except (_BadRow, ValueError) as exc:
+                    except (BadRow, ValueError) as exc:
                         skipped.append(SkippedItem(reason="bad_row", detail=f"line {row_line}: {exc}"))
                     else:
-                        if _in_window(mention, query) and (keep is None or keep(mention)):
+                        if in_window(mention, query) and (keep is None or keep(mention)):
                             mentions.append(mention)
                 if len(mentions) + len(skipped) >= self.page_size:
                     eof = False
@@ -209,7 +171,7 @@ class _FileImporter:
     _partial_tail = False
 
     def _rows(self, handle: BinaryIO, offset: int, line: int) -> Iterator[tuple[int, int, Any]]:
-        """Yield ``(line number, byte offset after the row, row or _BadRow)``."""
+        """Yield ``(line number, byte offset after the row, row or BadRow)``."""
         raise NotImplementedError
 
     def _lines(self, handle: BinaryIO, offset: int, line: int) -> Iterator[tuple[int, int, bytes | None]]:
@@ -295,62 +257,14 @@ class _FileImporter:
         return value
 
     def _mention(self, row: Any, query: Query) -> Mention:
-        created_raw = self._value(row, "created_at")
-        created = parse_timestamp(created_raw)
-        if created is None:
-            raise _BadRow(f"unparseable or missing created_at {str(created_raw)[:40]!r}")
-        text = _text(self._value(row, "text"))
-        title = _text(self._value(row, "title"))
-        flags: set[str] = set()
-        if len(text) > self.limits.max_text_chars:
-            text, flags = text[: self.limits.max_text_chars], {"text_truncated"}
-        native_id = _text(self._value(row, "native_id"))
-        if not native_id:
-            digest = hashlib.sha256(f"{created.isoformat()}\x00{title}\x00{text}".encode()).hexdigest()
-            native_id = f"sha256:{digest[:32]}"
-        if created > self._now() + self.limits.future_skew:
-            flags.add("date_future")
-        handle = _text(self._value(row, "author.handle"))
-        author = None
-        if handle:
-            author = Author(
-                handle=handle,
-                name=_text(self._value(row, "author.name")) or None,
-                id=_text(self._value(row, "author.id")) or None,
-                url=_text(self._value(row, "author.url")) or None,
-                followers=_count(self._value(row, "author.followers")),
-                verified=_flag(self._value(row, "author.verified")),
-            )
-        metrics = Metrics(
-            **{
-                name: _count(self._value(row, f"metrics.{name}"))
-                for name in ("likes", "shares", "replies", "quotes", "views")
-            },
-            score=_integer(self._value(row, "metrics.score")),
-        )
-        edited = self._value(row, "edited_at")
-        return Mention(
-            source=_text(self._value(row, "source")) or self.source_name,
-            native_id=native_id,
-            url=_text(self._value(row, "url")) or None,
-            title=title or None,
-            text=text,
-            author=author,
-            created_at=created,
-            edited_at=parse_timestamp(edited) if edited is not None else None,
-            collected_at=self._now(),
-            language=_text(self._value(row, "language")) or None,
-            metrics=metrics,
-            parent_id=_text(self._value(row, "parent_id")) or None,
-            thread_id=_text(self._value(row, "thread_id")) or None,
-            channel=_text(self._value(row, "channel")) or None,
-            query=query.label,
-            hashtags=_items(self._value(row, "hashtags")),
-            links=_items(self._value(row, "links")),
-            mentioned_handles=_items(self._value(row, "mentioned_handles")),
-            flags=frozenset(flags),
-            extras={"file": str(self.path)},
+        return row_to_mention(
+            lambda target: self._value(row, target),
             raw=row,
+            source=self.source_name,
+            query=query,
+            now=self._now(),
+            limits=self.limits,
+            extras={"file": str(self.path)},
         )
 
 
@@ -383,17 +297,17 @@ class JSONLConnector(_FileImporter):
     def _rows(self, handle: BinaryIO, offset: int, line: int) -> Iterator[tuple[int, int, Any]]:
         for number, end, raw in self._lines(handle, offset, line):
             if raw is None:
-                yield number, end, _BadRow(f"line longer than {self.max_line_bytes} bytes")
+                yield number, end, BadRow(f"line longer than {self.max_line_bytes} bytes")
                 continue
             if not raw.strip():
                 continue
             try:
                 row = _load_json_line(raw, self.encoding)
             except (ValueError, ParseError) as exc:
-                yield number, end, _BadRow(f"invalid JSON: {str(exc)[:80]}")
+                yield number, end, BadRow(f"invalid JSON: {str(exc)[:80]}")
                 continue
             if not isinstance(row, dict):
-                yield number, end, _BadRow(f"expected a JSON object, got {type(row).__name__}")
+                yield number, end, BadRow(f"expected a JSON object, got {type(row).__name__}")
                 continue
             yield number, end, row
 
@@ -500,16 +414,16 @@ class CSVConnector(_FileImporter):
                 return
             except csv.Error as exc:
                 number, end = positions[-1]
-                yield number, end, _BadRow(f"malformed CSV: {exc}")
+                yield number, end, BadRow(f"malformed CSV: {exc}")
                 return
             number, end = positions[-1]
             if too_long and too_long[-1] == number:
-                yield number, end, _BadRow(f"line longer than {self.max_line_bytes} bytes")
+                yield number, end, BadRow(f"line longer than {self.max_line_bytes} bytes")
                 continue
             if not values or values == [""]:
                 continue
             if len(values) != len(header):
-                yield number, end, _BadRow(f"{len(values)} fields where the header has {len(header)}")
+                yield number, end, BadRow(f"{len(values)} fields where the header has {len(header)}")
                 continue
             yield number, end, dict(zip(header, values, strict=True))
 
@@ -519,52 +433,3 @@ class CSVConnector(_FileImporter):
 
 def _load_json_line(raw: bytes, encoding: str) -> Any:
     return load_json(raw.decode(encoding, "strict").lstrip("\ufeff"))
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool | int | float):
-        return json.dumps(value)
-    raise _BadRow(f"expected text, got {type(value).__name__}")
-
-
-def _integer(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(float(str(value).replace(",", "").replace("_", "")))
-    except ValueError as exc:
-        raise _BadRow(f"not a number: {str(value)[:20]!r}") from exc
-
-
-def _count(value: Any) -> int | None:
-    number = _integer(value)
-    return None if number is None else max(number, 0)
-
-
-def _flag(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in _TRUE
-
-
-def _items(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, list):
-        return tuple(str(item) for item in value if item not in (None, ""))
-    parts = str(value).replace(",", " ").split()
-    return tuple(parts)
-
-
-def _in_window(mention: Mention, query: Query) -> bool:
-    if query.since is not None and mention.created_at < query.since:
-        return False
-    return not (query.until is not None and mention.created_at >= query.until)
