@@ -212,7 +212,7 @@ class FakeRSS:
             f"<link>{escape(p.url)}</link>"
             f'<guid isPermaLink="false">demo-{p.id}</guid>'
             f"<pubDate>{format_datetime(p.created_at, usegmt=True)}</pubDate>"
-            f"<author>{escape(p.author)}@demo.invalid ({escape(p.author_name)})</author>"
+            f"<author>{escape(p.author)}@example.com ({escape(p.author_name)})</author>"
             f"<description>{escape(p.text)}</description>"
             "</item>"
             for p in self.posts[: self.max_items]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-__all__ = ["BRAND", "COMPETITOR", "DemoPost", "generate_week"]
+__all__ = ["BRAND", "COMPETITOR", "OWN_HANDLE", "PRODUCTS", "DemoPost", "generate_week"]
 
 BRAND = "Lunaro"
 COMPETITOR = "Pakko"
@@ -50,11 +50,11 @@ _TEMPLATES: dict[str, dict[Tone, tuple[str, ...]]] = {
             "Going to buy a {b} gift box for my parents",
         ),
         "crisis": (
-            "My {b} delivery is late again, third time this week. Where is my box?",
+            "My {b} delivery is late again, third time this week. So frustrating, where is my box?",
             "{b} package never arrived and support is not answering. Terrible delivery problems",
-            "Delivery problems with {b} today, the courier left my box in the rain, food spoiled",
-            "Is anyone else getting late deliveries from {b}? Still waiting since morning",
-            "{b} delivery failed again, want a refund now",
+            "Awful delivery problems with {b} today, the courier left my box in the rain, food spoiled",
+            "Is anyone else getting late deliveries from {b}? Still waiting since morning, really annoyed",
+            "{b} delivery failed again, horrible service, I want a refund now",
         ),
     },
     "hu": {
@@ -74,9 +74,9 @@ _TEMPLATES: dict[str, dict[Tone, tuple[str, ...]]] = {
         "question": ("Vasárnap is szállít a {b}? Nem találom az oldalon",),
         "purchase": ("Megrendelem a {b} {p} csomagot, megéri?",),
         "crisis": (
-            "Már megint késik a {b} szállítás, hol a csomagom?",
+            "Már megint késik a {b} szállítás, borzasztó, hol a csomagom?",
             "A {b} csomag nem érkezett meg és az ügyfélszolgálat nem válaszol. Borzasztó",
-            "Szállítási problémák a {b} cégnél, a futár az esőben hagyta a dobozt",
+            "Szörnyű szállítási problémák a {b} cégnél, a futár az esőben hagyta a dobozt",
         ),
     },
     "ro": {
@@ -96,9 +96,9 @@ _TEMPLATES: dict[str, dict[Tone, tuple[str, ...]]] = {
         "question": ("Livrează {b} și duminica? Nu găsesc pe site",),
         "purchase": ("Vreau să comand pachetul {p} de la {b}, merită?",),
         "crisis": (
-            "Livrarea {b} întârzie din nou, unde este coletul meu?",
+            "Livrarea {b} întârzie din nou, sunt foarte nervos, unde este coletul meu?",
             "Coletul {b} nu a ajuns niciodată și nimeni nu răspunde. Groaznic",
-            "Probleme cu livrarea la {b}, curierul a lăsat cutia în ploaie",
+            "Probleme groaznice cu livrarea la {b}, curierul a lăsat cutia în ploaie",
         ),
     },
 }
@@ -112,7 +112,7 @@ _NOISE = {
     "hu": ("Szép idő van ma Budapesten", "Új könyvet olvasok a hétvégén"),
     "ro": ("Vreme frumoasă azi în Cluj", "Am citit o carte bună în weekend"),
 }
-_PRODUCTS = ("Family Box", "Veggie Box", "Quick Box")
+PRODUCTS = {"Lunaro": ("Family Box", "Veggie Box", "Quick Box"), "Pakko": ("Pakko Classic", "Pakko Light")}
 _MISSPELLINGS = ("Lunarro", "Lunaor", "lunaro", "#Lunaro", "Luanro")
 
 
@@ -211,7 +211,7 @@ def generate_week(*, start: datetime, seed: int = 0, per_day: int = 60) -> list[
                 if brand == BRAND and rng.random() < 0.08:
                     name_form = rng.choice(_MISSPELLINGS)
                 template = rng.choice(_TEMPLATES[language][chosen])
-                text = template.format(b=name_form, p=rng.choice(_PRODUCTS))
+                text = template.format(b=name_form, p=rng.choice(PRODUCTS[brand]))
             posts.append(
                 _post(
                     counter,
@@ -235,8 +235,8 @@ def generate_week(*, start: datetime, seed: int = 0, per_day: int = 60) -> list[
             at=at,
             author=critic,
             language="en",
-            text=f"Third {BRAND} box in a row that never arrived. Delivery problems everywhere, "
-            "support ignores me. Do not order from them until they fix this.",
+            text=f"{BRAND} is a disaster: third box in a row that never arrived, awful delivery problems "
+            "and support ignores me. Do not order from them until they fix this.",
             tone="crisis",
             brand=BRAND,
             rng=rng,

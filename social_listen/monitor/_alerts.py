@@ -205,6 +205,8 @@ class VolumeSpike:
             detector's own ``threshold`` attribute, else 0.5).
         cooldown: Minimum time between two firings.
         detector_factory: Builds a fresh detector (default: the listener's ``SpikeDetector``).
+        sensitivity: The default detector's sensitivity (2.0 flags smaller bursts).
+        min_history: Buckets the default detector needs before it scores (its default: 50).
     """
 
     def __init__(
@@ -216,11 +218,14 @@ class VolumeSpike:
         threshold: float | None = None,
         cooldown: timedelta = timedelta(hours=6),
         detector_factory: Callable[[], SpikeScorer] | None = None,
+        sensitivity: float = 1.0,
+        min_history: int | None = None,
     ) -> None:
         self.name, self.brand, self.bucket, self.cooldown = name, brand, bucket, cooldown
         if detector_factory is None:
-            detector_factory = _default_detector
-        self._detector: SpikeScorer = detector_factory()
+            self._detector: SpikeScorer = _default_detector(sensitivity=sensitivity, min_history=min_history)
+        else:
+            self._detector = detector_factory()
         default = getattr(self._detector, "threshold", 0.5)
         self.threshold = float(default if threshold is None else threshold)
 
@@ -243,11 +248,12 @@ class VolumeSpike:
         )
 
 
-def _default_detector() -> SpikeScorer:
-    from social_listen import listener
+def _default_detector(*, sensitivity: float, min_history: int | None) -> SpikeScorer:
+    from social_listen.listener import SpikeDetector
 
-    factory: Callable[[], SpikeScorer] = listener.SpikeDetector
-    return factory()
+    if min_history is None:
+        return SpikeDetector(sensitivity=sensitivity)
+    return SpikeDetector(sensitivity=sensitivity, min_history=min_history)
 
 
 class SentimentDip:
