@@ -63,7 +63,7 @@ FEED_ACCEPT = (
 )
 SAFE_LINK_SCHEMES = frozenset({"http", "https"})
 GOOGLE_REDIRECT_HOSTS = frozenset({"www.google.com", "google.com"})
-MAX_SEEN_IDS = 2000  # per feed: entry ids of the last responses, to skip re-deliveries
+MAX_SEEN_IDS = 500  # per feed: short hashes of the entry ids delivered lately (about 8 KB of state)
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
