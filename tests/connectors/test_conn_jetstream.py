@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -90,10 +90,11 @@ class ScriptedSocket:
 
 async def take(source: JetstreamSource, query: Query, state: SourceState, count: int) -> list[StreamEvent]:
     events: list[StreamEvent] = []
-    async for event in source.stream(query, state=state):
-        events.append(event)
-        if len(events) == count:
-            break
+    async with aclosing(source.stream(query, state=state)) as stream:
+        async for event in stream:
+            events.append(event)
+            if len(events) == count:
+                break
     return events
 
 
@@ -180,7 +181,7 @@ async def test_loopback_server_drop_resumes_with_no_gap_and_no_duplicate() -> No
                 drops.discard(index)
                 connection.transport.abort()  # no close frame: a dropped connection
                 return
-        await asyncio.sleep(5)
+        await connection.wait_closed()  # until the client stops reading
 
     async with serve(handler, "127.0.0.1", 0) as server:
         port = server.sockets[0].getsockname()[1]
