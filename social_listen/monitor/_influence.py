@@ -69,7 +69,9 @@ class ReachModel:
         """The reach estimate of one mention."""
         m = mention.metrics
         if m.views is not None:
-            return Score(value=float(m.views), method="reach-v1:views", inputs={"views": m.views})
+            return Score.model_construct(
+                value=float(m.views), method="reach-v1:views", inputs={"views": m.views}, reasons=()
+            )
         followers = mention.author.followers if mention.author else None
         engaged = (m.likes or 0) + (m.replies or 0) + (m.quotes or 0)
         shares = m.shares or 0
@@ -97,7 +99,7 @@ class ReachModel:
                 author_part = 0.0
                 method = "reach-v1:engagement"
         value = author_part + engaged + shares * self.share_audience
-        return Score(value=round(value, 1), method=method, inputs=inputs)
+        return Score.model_construct(value=round(value, 1), method=method, inputs=inputs, reasons=())
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,8 @@ class InfluenceModel:
         e = min(1.0, math.log10(1 + engagement) / math.log10(1 + self.engagement_ref))
         total = self.w_followers + self.w_engagement + self.w_verified
         value = 100.0 * (self.w_followers * f + self.w_engagement * e + self.w_verified * verified) / total
-        return Score(
+        return Score.model_construct(
+            reasons=(),
             value=round(value, 2),
             method="influence-v1",
             inputs={"followers": followers, "engagement": engagement, "verified": verified},

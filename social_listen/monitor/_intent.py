@@ -11,9 +11,11 @@ kind (``legal``, ``safety``, ``recall``, ``outage``). Users extend the lexicons 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from social_listen.core import ConfigError, Intent
 from social_listen.monitor._sentiment_rules import clean_text, fold_diacritics
@@ -25,7 +27,7 @@ CRISIS_KINDS = ("legal", "safety", "recall", "outage")
 INTENT_LANGUAGES = ("en", "hu", "ro")
 _KEYS = ("complaint", "question", "praise", "purchase", "spam", *(f"crisis.{k}" for k in CRISIS_KINDS))
 _GREETING = r"(?:(?:@\w+|hey|hi|hello|szia|sziasztok|hello|salut|buna|bună)[,!:]?\s+){0,3}"
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|example|ly|io|ro|hu)/?\S*")
+_URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.-])[\w-]++\.(?:com|net|org|example|ly|io|ro|hu)\b\S*")
 _HASHTAG = re.compile(r"#\w+")
 _QUESTION_MARK = re.compile(r"\?(?:\s|$|[!\"')\]])")
 _MONEY_EMOJI = re.compile(r"[💰💸🤑🔥🚀💎]")
@@ -33,12 +35,6 @@ _SHOUT = re.compile(r"!{3,}|\b[A-Z]{4,}\b")
 _PERCENT = re.compile(r"\d+\s?%")
 
 Lexicon = Mapping[str, Sequence[str]]
-
-
-def _pattern(phrase: str) -> str:
-    words = fold_diacritics(phrase.strip()).split()
-    parts = [re.escape(w[:-1]) + r"[\w'-]*" if w.endswith("*") else re.escape(w) for w in words]
-    return r"\s+".join(parts)
 
 
 @lru_cache(maxsize=8)
@@ -66,24 +62,72 @@ def load_intent_lexicon(language: str) -> Mapping[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-class _Compiled:
-    def __init__(self, lexicon: Mapping[str, Sequence[str]]) -> None:
-        self.patterns: dict[str, re.Pattern[str]] = {}
-        for key, phrases in lexicon.items():
-            if not phrases:
-                continue
-            body = "|".join(sorted({_pattern(p) for p in phrases}, key=len, reverse=True))
-            if key == "question":
-                regex = rf"(?:^|[.!?\n]\s*){_GREETING}({body})(?!\w)"
-            else:
-                regex = rf"(?<![\w'-])({body})(?![\w'-])"
-            self.patterns[key] = re.compile(regex)
+_AT_TEXT_START = re.compile(r"\s*" + _GREETING)
+_AFTER_BREAK = re.compile(r"[.!?\n]\s*" + _GREETING + r"\Z")
+_WORDS3 = re.compile(r"\w{3,}")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_WORD_EXTRA = frozenset("'-_")
 
-    def find(self, key: str, text: str) -> list[str]:
-        pattern = self.patterns.get(key)
-        if pattern is None:
-            return []
-        return [m.group(1) for m in pattern.finditer(text)]
+
+def _at_sentence_start(text: str, start: int) -> bool:
+    """Whether only a greeting or @handles stand between a sentence start and ``start``."""
+    window = text[max(0, start - 80) : start]
+    if start <= 80 and _AT_TEXT_START.fullmatch(window):
+        return True
+    return _AFTER_BREAK.search(window) is not None
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch in _WORD_EXTRA
+
+
+class _Compiled:
+    """All patterns of one language in one Aho-Corasick automaton (one pass per post)."""
+
+    def __init__(self, lexicon: Mapping[str, Sequence[str]]) -> None:
+        import ahocorasick
+
+        entries: dict[str, list[tuple[str, bool]]] = {}
+        for key, phrases in lexicon.items():
+            for phrase in phrases:
+                core = " ".join(fold_diacritics(phrase.strip()).split())
+                prefix = core.endswith("*")
+                core = core.rstrip("*")
+                if "*" in core or not core:
+                    raise ConfigError(
+                        f"intent pattern {phrase!r}: '*' is allowed only at the end", source=key
+                    )
+                entries.setdefault(core, []).append((key, prefix))
+        self._automaton: Any = None
+        if entries:
+            automaton = ahocorasick.Automaton()
+            for core, keys in entries.items():
+                automaton.add_word(core, (len(core), tuple(keys)))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def find_all(self, text: str) -> dict[str, list[str]]:
+        """Label key -> matched phrases (whole words; a prefix pattern extends to the word end)."""
+        found: dict[str, list[str]] = {}
+        if self._automaton is None:
+            return found
+        n = len(text)
+        for end_index, (length, keys) in self._automaton.iter(text):
+            start = end_index - length + 1
+            if start > 0 and _is_word_char(text[start - 1]):
+                continue
+            end = end_index + 1
+            closed = end >= n or not _is_word_char(text[end])
+            word_end = end
+            while word_end < n and _is_word_char(text[word_end]):
+                word_end += 1
+            for key, prefix in keys:
+                if not (closed or prefix):
+                    continue
+                if key == "question" and not _at_sentence_start(text, start):
+                    continue
+                found.setdefault(key, []).append(text[start:word_end] if prefix else text[start:end])
+        return found
 
 
 class IntentDetector:
@@ -159,6 +203,17 @@ class IntentDetector:
             return self._compiled.get(self.fallback_language, self._empty)
         return self._empty
 
+    @staticmethod
+    def _spam_signals(cleaned: str, spam_hits: Sequence[str], repeated: set[str]) -> int:
+        signals = len(spam_hits) + (1 if repeated else 0)
+        signals += 1 if _URL.search(cleaned) else 0
+        signals += 1 if len(_HASHTAG.findall(cleaned)) >= 3 else 0
+        if not cleaned.isascii():
+            signals += 1 if len(_MONEY_EMOJI.findall(cleaned)) >= 3 else 0
+        signals += 1 if _SHOUT.search(cleaned) else 0
+        signals += 1 if _PERCENT.search(cleaned) else 0
+        return signals
+
     def detect(self, text: str, *, language: str | None, sentiment: float | None = None) -> Intent:
         """The intents of one post.
 
@@ -168,32 +223,26 @@ class IntentDetector:
             sentiment: The post's compound sentiment, when known.
         """
         cleaned = clean_text(text)
-        folded = fold_diacritics(_URL.sub(" ", cleaned))
+        cleaned_no_urls = _URL.sub(" ", cleaned) if "." in cleaned else cleaned
+        folded = _SPACES.sub(" ", fold_diacritics(cleaned_no_urls))
         lex = self._lexicon_for(language)
+        hits = lex.find_all(folded)
         evidence: dict[str, tuple[str, ...]] = {}
 
-        spam_hits = lex.find("spam", folded)
-        signals = len(spam_hits)
-        signals += 1 if _URL.search(cleaned) else 0
-        hashtags = _HASHTAG.findall(cleaned)
-        signals += 1 if len(hashtags) >= 3 else 0
-        words = re.findall(r"\w{3,}", folded)
-        repeated = {w for w in words if words.count(w) >= 3} if len(words) < 200 else set()
-        signals += 1 if repeated else 0
-        signals += 1 if len(_MONEY_EMOJI.findall(cleaned)) >= 3 else 0
-        signals += 1 if _SHOUT.search(cleaned) else 0
-        signals += 1 if _PERCENT.search(cleaned) else 0
-        if signals >= 2 and (spam_hits or repeated):
+        spam_hits = hits.get("spam", [])
+        counts = Counter(_WORDS3.findall(folded))
+        repeated = {w for w, c in counts.items() if c >= 3}
+        if (spam_hits or repeated) and self._spam_signals(cleaned, spam_hits, repeated) >= 2:
             evidence["spam"] = tuple(spam_hits) + tuple(sorted(repeated))
-            return Intent(labels=("spam",), method=self.method, evidence=evidence)
+            return Intent.model_construct(labels=("spam",), method=self.method, evidence=evidence)
 
-        questions = lex.find("question", folded)
+        questions = list(hits.get("question", []))
         if _QUESTION_MARK.search(cleaned + " "):
             questions.insert(0, "?")
-        complaint = lex.find("complaint", folded)
-        praise = lex.find("praise", folded)
-        purchase = lex.find("purchase", folded)
-        crisis = [f"{kind}: {hit}" for kind in CRISIS_KINDS for hit in lex.find(f"crisis.{kind}", folded)]
+        complaint = hits.get("complaint", [])
+        praise = hits.get("praise", [])
+        purchase = hits.get("purchase", [])
+        crisis = [f"{kind}: {hit}" for kind in CRISIS_KINDS for hit in hits.get(f"crisis.{kind}", [])]
 
         if complaint:
             evidence["complaint"] = tuple(complaint)
@@ -210,4 +259,5 @@ class IntentDetector:
         if crisis:
             evidence["crisis"] = tuple(crisis)
         labels = tuple(label for label in INTENT_LABELS if label in evidence)
-        return Intent(labels=labels, method=self.method, evidence=evidence)
+        # Validated by construction: labels come from INTENT_LABELS, evidence from the text.
+        return Intent.model_construct(labels=labels, method=self.method, evidence=evidence)

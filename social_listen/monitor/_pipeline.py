@@ -12,12 +12,13 @@ unless ``now=`` is given), so enriching twice gives the same result.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Protocol, runtime_checkable
 
-from social_listen.core import Mention
+from social_listen.core import ConfigError, Mention
 from social_listen.monitor._influence import InfluenceModel, ReachModel
 from social_listen.monitor._intent import IntentDetector
 from social_listen.monitor._language import (
@@ -34,7 +35,15 @@ from social_listen.monitor._sentiment import (
 )
 from social_listen.monitor._urgency import UrgencyModel
 
-__all__ = ["BrandMatcher", "BrandSpans", "Enricher", "KeywordMatcher", "TermExtractor", "enrich"]
+__all__ = [
+    "BrandMatcher",
+    "BrandSpans",
+    "Enricher",
+    "KeywordMatcher",
+    "MentionScanner",
+    "TermExtractor",
+    "enrich",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +62,80 @@ class _Default:
 DEFAULT = _Default()
 
 _OWN_FLAGS = frozenset({UNSUPPORTED_LANGUAGE, TEXT_CAPPED})
+
+
+class _ScanSpan(Protocol):
+    @property
+    def field(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+class _ScanResult(Protocol):
+    @property
+    def names(self) -> Sequence[str]: ...
+    @property
+    def spans(self) -> Mapping[str, Sequence[_ScanSpan]]: ...
+    @property
+    def flags(self) -> frozenset[str]: ...
+
+
+@runtime_checkable
+class MentionScanner(Protocol):
+    """A matcher that scans whole mentions, like :class:`social_listen.query.MatcherSet`."""
+
+    def scan(self, item: Mention) -> _ScanResult:
+        """Matched query names, their spans per field (``title``/``text``) and flags."""
+        ...
+
+
+_BrandFn = Callable[[Mention, str], tuple[BrandSpans, frozenset[str]]]
+
+_MAY_BE_LOOKALIKE = re.compile(
+    r"[\u0370-\u03ff\u0400-\u04ff\u200b-\u200f\u2060-\u2064\ufeff\u00ad]|(?<!\w)(?:\w[ .\-_*]){2,}\w(?!\w)"
+)
+
+# Flags the query matcher's scan adds; recomputed on every enrichment.
+_SCAN_FLAGS = frozenset({"obfuscated", "lookalike", "text_capped"})
+
+
+def _brand_function(brands: object) -> _BrandFn | None:
+    if brands is None:
+        return None
+    if isinstance(brands, MentionScanner):
+        scanner = brands
+        quick_match = getattr(brands, "match", None)
+
+        def scan(mention: Mention, text: str) -> tuple[BrandSpans, frozenset[str]]:
+            # A full scan (spans, lookalike pass) costs several plain matches; run it only when
+            # a brand matched or when a lookalike is possible (Greek/Cyrillic letters, spaced
+            # letters such as "a c m e", invisible characters).
+            if callable(quick_match) and not quick_match(mention) and not _MAY_BE_LOOKALIKE.search(text):
+                return {}, frozenset()
+            result = scanner.scan(mention)
+            offset = len(mention.title) + 1 if mention.title else 0
+            spans: dict[str, list[tuple[int, int]]] = {name: [] for name in result.names}
+            for name, found in result.spans.items():
+                spans[name] = [
+                    (s.start + offset, s.end + offset) if s.field == "text" else (s.start, s.end)
+                    for s in found
+                ]
+            return spans, frozenset(result.flags)
+
+        return scan
+    matcher = brands.brand_spans if isinstance(brands, BrandMatcher) else brands
+    if not callable(matcher):
+        raise ConfigError(
+            f"brands={brands!r} is not a matcher",
+            hint="pass a social_listen.query.MatcherSet, an object with brand_spans(text), or a callable",
+        )
+
+    def spans_only(mention: Mention, text: str) -> tuple[BrandSpans, frozenset[str]]:
+        return matcher(text), frozenset()
+
+    return spans_only
 
 
 @runtime_checkable
@@ -76,8 +159,6 @@ class KeywordMatcher:
     """
 
     def __init__(self, brands: Mapping[str, Sequence[str]]) -> None:
-        import re
-
         self._patterns = {
             brand: re.compile(
                 r"(?<!\w)(?:"
@@ -111,8 +192,10 @@ class Enricher:
     """Scores mentions: language, sentiment, intent, reach, influence, urgency, brands, terms.
 
     Args:
-        brands: A :class:`BrandMatcher` (or a callable ``text -> BrandSpans``); ``None`` keeps
-            each mention's ``brands`` and scores no targeted sentiment.
+        brands: The brand matcher: a :class:`social_listen.query.MatcherSet` of brand
+            profiles (its ``scan`` gives names, spans and the ``obfuscated``/``lookalike``
+            flags), a :class:`BrandMatcher`, or a callable ``text -> BrandSpans``. ``None``
+            keeps each mention's ``brands`` and scores no targeted sentiment.
         languages: Languages the detector chooses among (ignored when ``detector`` is given).
         detector: A :class:`LanguageDetector`.
         sentiment: A :class:`SentimentScorer` (plug analyzers and thresholds in there).
@@ -127,7 +210,7 @@ class Enricher:
 
     Examples:
         >>> from datetime import datetime, UTC
-        >>> from social_listen.core import Mention
+        >>> from social_listen.core import ConfigError, Mention
         >>> enricher = Enricher(brands=KeywordMatcher({"Acme": ["acme"]}))
         >>> m = Mention(source="x", native_id="1", text="Acme support is awful. Weather is nice.",
         ...             created_at=datetime(2026, 1, 1, tzinfo=UTC))
@@ -139,7 +222,7 @@ class Enricher:
     def __init__(
         self,
         *,
-        brands: BrandMatcher | Callable[[str], BrandSpans] | None = None,
+        brands: MentionScanner | BrandMatcher | Callable[[str], BrandSpans] | None = None,
         languages: Sequence[str] = DEFAULT_LANGUAGES,
         detector: LanguageDetector | None = None,
         sentiment: SentimentScorer | None = None,
@@ -152,10 +235,7 @@ class Enricher:
         now: datetime | None = None,
         batch_size: int = 512,
     ) -> None:
-        if isinstance(brands, BrandMatcher):
-            self._brands: Callable[[str], BrandSpans] | None = brands.brand_spans
-        else:
-            self._brands = brands
+        self._brands = _brand_function(brands)
         self.detector = detector or LanguageDetector(languages)
         self.sentiment = sentiment or SentimentScorer(max_chars=max_chars)
         self.intent = intent or IntentDetector()
@@ -199,7 +279,9 @@ class Enricher:
         brands = mention.brands
         spans: list[tuple[int, int]] = []
         if self._brands is not None:
-            found = self._brands(text)
+            flags -= _SCAN_FLAGS
+            found, scan_flags = self._brands(mention, text)
+            flags |= scan_flags
             brands = tuple(sorted(found))
             spans = sorted(s for brand_spans in found.values() for s in brand_spans)
         language = choose_language(mention.language, guess)
@@ -227,7 +309,7 @@ def enrich(mentions: Iterable[Mention], **options: object) -> list[Mention]:
 
     Examples:
         >>> from datetime import datetime, UTC
-        >>> from social_listen.core import Mention
+        >>> from social_listen.core import ConfigError, Mention
         >>> [m] = enrich([Mention(source="x", native_id="1", text="Where can I buy one?",
         ...                       created_at=datetime(2026, 1, 1, tzinfo=UTC))])
         >>> m.intent.labels

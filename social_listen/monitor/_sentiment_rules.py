@@ -38,13 +38,12 @@ IRREALIS_SCALAR = 0.5
 _MIN_STEM = 4  # shorter stems collide across unrelated words
 _CLAUSE_END = frozenset(",;:.!?")
 _URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
+_APOSTROPHE_RE = re.compile("[\u2019\u2018\u02bc\u00b4`]")
 _MODIFIERS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
 _ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
 _ELONGATED = re.compile(r"(\w)\1{2,}")
 _CAMEL = re.compile(r"[A-Z]?[a-z\u00df-\u024f]+|[A-Z]+(?![a-z])|\d+")
 _SENTENCE_END = frozenset(".!?")
-_ROMANIAN_CEDILLA = str.maketrans({"ş": "ș", "Ş": "Ș", "ţ": "ț", "Ţ": "Ț"})
 
 # Common emoji whose description words carry the wrong valence (or none) in VADER's lexicon;
 # valences on the lexicon's -4..4 scale. Everything else falls back to its description.
@@ -137,15 +136,20 @@ _EMOJI_OVERRIDES: dict[str, float] = {
 }
 
 
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold_diacritics(text: str) -> str:
-    """Lower-case, unify Romanian cedilla letters and strip combining marks (``ő`` -> ``o``).
+    """Lower-case and strip combining marks (``ő`` -> ``o``, ``ş`` and ``ș`` -> ``s``).
 
     Examples:
         >>> fold_diacritics("Nagyon JÓ, şi ţară")
         'nagyon jo, si tara'
     """
-    decomposed = unicodedata.normalize("NFD", text.translate(_ROMANIAN_CEDILLA).lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return _COMBINING.sub("", unicodedata.normalize("NFD", lowered))
 
 
 def clean_text(text: str) -> str:
@@ -154,7 +158,9 @@ def clean_text(text: str) -> str:
         text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
     if "&" in text:
         text = html.unescape(text)
-    return text.translate(_APOSTROPHES)
+    if "`" in text or not text.isascii():
+        text = _APOSTROPHE_RE.sub("'", text)
+    return text
 
 
 @lru_cache(maxsize=1)
@@ -172,15 +178,50 @@ def emoji_valences() -> Mapping[str, float]:
 
 
 @lru_cache(maxsize=1)
-def _emoji_pattern() -> re.Pattern[str]:
-    keys = sorted(set(emoji_lexicon()) | set(_EMOJI_OVERRIDES), key=len, reverse=True)
-    # Skin-tone modifiers and variation selectors that trail a base emoji are swallowed.
-    return re.compile("(?:" + "|".join(re.escape(k) for k in keys) + ")[\U0001f3fb-\U0001f3ff\ufe0f]*")
+def _emoji_index() -> dict[str, tuple[str, ...]]:
+    """First character -> emoji sequences starting with it, longest first."""
+    index: dict[str, list[str]] = {}
+    for key in set(emoji_lexicon()) | set(_EMOJI_OVERRIDES):
+        index.setdefault(key[0], []).append(key)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
 
 
-@lru_cache(maxsize=1)
-def _emoji_first_chars() -> frozenset[str]:
-    return frozenset(k[0] for k in set(emoji_lexicon()) | set(_EMOJI_OVERRIDES))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_KEYCAP = re.compile(r"[0-9#*]\ufe0f?\u20e3")
+
+
+def _space_emoji(text: str) -> str:
+    """Surround each emoji sequence (with trailing skin tones / variation selectors) by spaces."""
+    if text.isascii():
+        return text
+    index = _emoji_index()
+    out: list[str] = []
+    last = 0
+    n = len(text)
+    pos = 0
+    while True:
+        found = _NON_ASCII.search(text, pos)
+        if found is None:
+            break
+        i = found.start()
+        if i > 0 and text[i] == "\u20e3" and _KEYCAP.match(text, max(0, i - 2)):
+            pos = i + 1  # a keycap (1️⃣) reads as its digit, no valence
+            continue
+        end = 0
+        for key in index.get(text[i], ()):
+            if text.startswith(key, i):
+                end = i + len(key)
+                break
+        if not end:
+            pos = i + 1
+            continue
+        while end < n and _MODIFIERS.match(text[end]):
+            end += 1
+        out.append(text[last:i])
+        out.append(f" {text[i:end]} ")
+        last = pos = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -231,17 +272,25 @@ class LexiconRules:
 
 
 _Entry = tuple[str, str, str, "float | None", bool]
+# A cached token: entry fields + upper, title, clause_end, sentence_end.
+_Cached = tuple[str, str, str, "float | None", bool, bool, bool, bool, bool]
 
 
 class _Tok:
     __slots__ = ("clause_end", "key", "lower", "negator", "sentence_end", "title", "upper", "valence", "word")
 
-    def __init__(self, entry: _Entry, *, clause_end: bool, sentence_end: bool) -> None:
-        self.word, self.lower, self.key, self.valence, self.negator = entry
-        self.clause_end = clause_end
-        self.sentence_end = sentence_end
-        self.upper = self.word.isupper()
-        self.title = self.word.istitle() and len(self.word) > 1
+    def __init__(self, cached: _Cached) -> None:
+        (
+            self.word,
+            self.lower,
+            self.key,
+            self.valence,
+            self.negator,
+            self.upper,
+            self.title,
+            self.clause_end,
+            self.sentence_end,
+        ) = cached
 
 
 class RuleEngine:
@@ -254,7 +303,7 @@ class RuleEngine:
 
     def __init__(self, rules: LexiconRules, *, cache_size: int = 50_000) -> None:
         self.rules = rules
-        self._cache: dict[str, tuple[_Entry, ...]] = {}
+        self._cache: dict[str, tuple[_Cached, ...]] = {}
         self._cache_size = cache_size
         self._emoji = emoji_valences()
         self._stemmed: dict[str, float] = {}
@@ -322,26 +371,45 @@ class RuleEngine:
                 return tuple(self._word(p.lower()) for p in parts)  # not names, not shouting
         return (self._word(word),)
 
+    def _cached(self, raw: str) -> tuple[_Cached, ...]:
+        entries = self._analyse(raw)
+        last = raw[-1]
+        clause_end = last in _CLAUSE_END and len(raw) > 1
+        sentence_end = clause_end and last in _SENTENCE_END
+        out = []
+        for k, (word, lower, key, valence, negator) in enumerate(entries):
+            final = k == len(entries) - 1
+            title = word.istitle() and len(word) > 1
+            out.append(
+                (
+                    word,
+                    lower,
+                    key,
+                    valence,
+                    negator,
+                    word.isupper(),
+                    title,
+                    clause_end and final,
+                    sentence_end and final,
+                )
+            )
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        cached = tuple(out)
+        self._cache[raw] = cached
+        return cached
+
     def tokens(self, text: str) -> list[_Tok]:
         """Split a text into analysed tokens (URLs and @handles dropped, emoji separated)."""
-        text = _URL_OR_HANDLE.sub(" ", clean_text(text))
-        if not _emoji_first_chars().isdisjoint(text):
-            text = _emoji_pattern().sub(lambda m: f" {m.group()} ", text)
+        text = _space_emoji(_URL_OR_HANDLE.sub(" ", clean_text(text)))
+        get = self._cache.get
         out: list[_Tok] = []
-        cache = self._cache
         for raw in text.split():
-            entries = cache.get(raw)
-            if entries is None:
-                entries = self._analyse(raw)
-                if len(cache) >= self._cache_size:
-                    cache.clear()
-                cache[raw] = entries
-            last = raw[-1]
-            clause_end = last in _CLAUSE_END and len(raw) > 1
-            sentence_end = clause_end and last in _SENTENCE_END
-            for k, entry in enumerate(entries):
-                final = k == len(entries) - 1
-                out.append(_Tok(entry, clause_end=clause_end and final, sentence_end=sentence_end and final))
+            cached = get(raw) or self._cached(raw)
+            if len(cached) == 1:
+                out.append(_Tok(cached[0]))
+            else:
+                out.extend(_Tok(c) for c in cached)
         return out
 
     # -- scoring -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ pipeline passes the mention's collection time by default), never the wall clock.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,22 +87,26 @@ class UrgencyModel:
         influence = mention.influence.value if mention.influence else 0.0
         replies = mention.metrics.replies or 0
         velocity = replies / max(age_h, self.min_age_hours)
-        parts: list[tuple[str, float]] = [
-            (f"negative sentiment {sentiment:.2f}", w.negative * max(0.0, -sentiment)),
+        # (points, reason builder): reasons are formatted only for signals that add points.
+        parts: list[tuple[float, Callable[[], str]]] = [
+            (w.negative * max(0.0, -sentiment), lambda: f"negative sentiment {sentiment:.2f}"),
             (
-                f"negative about the brand {targeted:.2f}" if targeted is not None else "",
                 w.targeted_negative * max(0.0, -(targeted or 0.0)),
+                lambda: f"negative about the brand {targeted:.2f}",
             ),
-            (f"influential author ({influence:.0f}/100)", w.influence * influence / 100.0),
-            ("complaint", w.complaint * ("complaint" in labels)),
-            ("crisis intent", w.crisis * ("crisis" in labels)),
-            ("unanswered question", w.unanswered_question * ("question" in labels and replies == 0)),
-            (f"replies {velocity:.1f}/h", w.reply_velocity * min(1.0, velocity / self.velocity_ref)),
-            (f"recent: {age_h:.1f} h old", w.recency * math.exp(-age_h / self.recency_hours)),
+            (w.influence * influence / 100.0, lambda: f"influential author ({influence:.0f}/100)"),
+            (w.complaint * ("complaint" in labels), lambda: "complaint"),
+            (w.crisis * ("crisis" in labels), lambda: "crisis intent"),
+            (
+                w.unanswered_question * ("question" in labels and replies == 0),
+                lambda: "unanswered question",
+            ),
+            (w.reply_velocity * min(1.0, velocity / self.velocity_ref), lambda: f"replies {velocity:.1f}/h"),
+            (w.recency * math.exp(-age_h / self.recency_hours), lambda: f"recent: {age_h:.1f} h old"),
         ]
-        total = min(100.0, sum(points for _, points in parts))
-        reasons = tuple(f"{text} (+{points:.1f})" for text, points in parts if points >= 0.05)
-        return Score(
+        total = min(100.0, sum(points for points, _ in parts))
+        reasons = tuple(f"{text()} (+{points:.1f})" for points, text in parts if points >= 0.05)
+        return Score.model_construct(
             value=round(total, 2),
             method="urgency-v1",
             inputs={

@@ -157,3 +157,19 @@ def test_bad_inputs_get_sane_results_in_bounded_time(enricher: Enricher) -> None
     assert all(m.urgency is not None and 0 <= m.urgency.value <= 100 for m in out)
     # Re-enriching recomputes the pipeline's own flags instead of piling them up.
     assert enricher.enrich_batch(out) == out
+
+
+def test_the_query_matcher_set_is_used_with_spans_mapped_to_title_and_text() -> None:
+    from social_listen.query import BrandProfile, MatcherSet
+
+    matcher = MatcherSet([BrandProfile(name="Acme", handles=["@acme"]), BrandProfile(name="Globex")])
+    m = mention(1, "The weather is lovely today. But Acme support is awful!", title="Globex news")
+    e = Enricher(brands=matcher, terms=None).enrich_one(m)
+    assert e.brands == ("Acme", "Globex")
+    assert e.sentiment is not None
+    assert e.sentiment.targeted_score is not None
+    # Title "Globex news" and the Acme sentence are the targeted part; the lovely weather is not.
+    assert e.sentiment.targeted_score < e.sentiment.score
+    obfuscated = Enricher(brands=matcher, terms=None).enrich_one(mention(2, "A\u200bcme is awful"))
+    assert obfuscated.brands == ("Acme",)
+    assert "obfuscated" in obfuscated.flags
