@@ -43,6 +43,7 @@ from social_listen.core import (
     RateLimitInfo,
     RequestSpec,
     SourceState,
+    parse_reset,
 )
 
 __all__ = ["MastodonConnector", "MastodonLinkPaginator", "parse_mastodon_status"]
@@ -273,14 +274,18 @@ class MastodonConnector(HTTPConnector):
         return parse_mastodon_status(item, instance=self.base_url, source=self.name)
 
     def rate_limit(self, response: httpx.Response) -> RateLimitInfo | None:
-        """``X-RateLimit-Limit/Remaining`` and ``X-RateLimit-Reset`` (an ISO 8601 time)."""
+        """``X-RateLimit-Limit/Remaining`` and ``X-RateLimit-Reset`` (an ISO 8601 server time,
+        corrected by the skew between the response's ``Date`` and our clock).
+        """
         headers = response.headers
         if "X-RateLimit-Remaining" not in headers and "X-RateLimit-Reset" not in headers:
             return None
         return RateLimitInfo(
             limit=_float(headers.get("X-RateLimit-Limit")),
             remaining=_float(headers.get("X-RateLimit-Remaining")),
-            reset_at=parse_timestamp(headers.get("X-RateLimit-Reset"), naive_is_utc=False),
+            reset_at=parse_reset(
+                headers.get("X-RateLimit-Reset"), kind="iso", date_header=headers.get("Date"), now=self.now()
+            ),
         )
 
     def _check(self, response: httpx.Response) -> None:

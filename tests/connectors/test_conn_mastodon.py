@@ -294,3 +294,21 @@ def test_a_first_run_without_since_looks_back_30_days_by_default() -> None:
     )
     everything.run()
     assert len(everything.ids) == 60
+
+
+def test_iso_reset_is_corrected_by_the_servers_date_skew() -> None:
+    conn = MastodonConnector(instances=["m.example"], tags=["acme"], now=_clock)
+    response = httpx.Response(
+        200,
+        json=[],
+        headers={
+            "X-RateLimit-Limit": "300",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": "2026-03-01T12:10:00.000Z",
+            "Date": "Sun, 01 Mar 2026 12:02:00 GMT",  # the server's clock is 2 minutes ahead
+        },
+    )
+    info = conn.rate_limit(response)
+    assert info is not None
+    assert info.reset_at == datetime(2026, 3, 1, 12, 8, tzinfo=UTC)
+    assert info.remaining == 0
