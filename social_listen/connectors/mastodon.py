@@ -274,8 +274,9 @@ class MastodonConnector(HTTPConnector):
         return parse_mastodon_status(item, instance=self.base_url, source=self.name)
 
     def rate_limit(self, response: httpx.Response) -> RateLimitInfo | None:
-        """``X-RateLimit-Limit/Remaining`` and ``X-RateLimit-Reset`` (an ISO 8601 server time,
-        corrected by the skew between the response's ``Date`` and our clock).
+        """``X-RateLimit-Limit``, ``-Remaining`` and ``-Reset`` (an ISO 8601 server time).
+
+        The reset time is corrected by the skew between the response's ``Date`` and our clock.
         """
         headers = response.headers
         if "X-RateLimit-Remaining" not in headers and "X-RateLimit-Reset" not in headers:
