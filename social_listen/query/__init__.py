@@ -26,10 +26,14 @@ from social_listen.query._ast import (
     iter_nodes,
 )
 from social_listen.query._brands import BrandProfile, VariantReport
+from social_listen.query._explain import AtomExplanation, Explanation, explain
 from social_listen.query._guard import common_words, is_common_word, is_ordinary_word, zipf
+from social_listen.query._lint import LintWarning, lint
 from social_listen.query._matcher import MatcherSet, MatchSpan, ScanResult
+from social_listen.query._native import PLATFORMS, NativeQuery, to_native
 from social_listen.query._normalize import NormalizedText, fold, normalize, skeleton
 from social_listen.query._query import ParsedQuery, parse
+from social_listen.query._testing import QueryEvaluation, assert_query, evaluate_query
 from social_listen.query._typo import typo_budget, typo_distance
 from social_listen.query._unparse import unparse
 from social_listen.query._variants import Variant, brand_variants, typo_variants
@@ -37,13 +41,18 @@ from social_listen.query._wildcard import glob_match
 
 __all__ = [
     "FIELD_NAMES",
+    "PLATFORMS",
     "And",
+    "AtomExplanation",
     "BrandProfile",
+    "Explanation",
     "Field",
     "Handle",
     "Hashtag",
+    "LintWarning",
     "MatchSpan",
     "MatcherSet",
+    "NativeQuery",
     "Near",
     "Node",
     "NormalizedText",
@@ -51,22 +60,28 @@ __all__ = [
     "Or",
     "ParsedQuery",
     "Phrase",
+    "QueryEvaluation",
     "Raw",
     "ScanResult",
     "Term",
     "Variant",
     "VariantReport",
+    "assert_query",
     "brand_variants",
     "common_words",
+    "evaluate_query",
+    "explain",
     "fold",
     "glob_match",
     "is_common_word",
     "is_ordinary_word",
     "iter_atoms",
     "iter_nodes",
+    "lint",
     "normalize",
     "parse",
     "skeleton",
+    "to_native",
     "typo_budget",
     "typo_distance",
     "typo_variants",

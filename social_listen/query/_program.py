@@ -57,6 +57,7 @@ class Program:
     by_atom: dict[int, tuple[int, ...]]
     always: tuple[int, ...]
     context: dict[int, tuple[int, ...]]
+    ids: dict[tuple[object, ...], int]
 
 
 class _Compiler:
@@ -187,6 +188,7 @@ def compile_program(entries: Sequence[tuple[str, Node, GuardSpec | None]]) -> Pr
         by_atom={k: tuple(v) for k, v in by_atom.items()},
         always=tuple(always),
         context=context,
+        ids=compiler.ids,
     )
 
 
