@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Generator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import feedparser
 import httpx
@@ -83,11 +83,11 @@ def unwrap_google_redirect(link: str) -> str:
     return link
 
 
-def _safe_link(link: str | None) -> tuple[str | None, bool]:
-    """The link if its scheme is allowed, and whether an unsafe one was dropped."""
+def _safe_link(link: str | None, *, base: str) -> tuple[str | None, bool]:
+    """The link (resolved against ``base``) if its scheme is allowed, and whether one was dropped."""
     if not link:
         return None, False
-    link = unwrap_google_redirect(link.strip())
+    link = unwrap_google_redirect(urljoin(base, link.strip()))
     scheme = urlsplit(link).scheme.lower()
     if scheme in SAFE_LINK_SCHEMES:
         return link, False
@@ -151,7 +151,10 @@ def parse_entry(
     body = contents[0].get("value") if contents else entry.get("summary")
     text = _cap(_text_of(body_detail, body), limits.max_text_chars, flags)
     native_id, id_kind = _entry_id(feed_url, entry, title, text)
-    link, unsafe = _safe_link(entry.get("link"))
+    raw_link = entry.get("link")
+    if entry.get("guidislink") and raw_link == entry.get("id") and "://" not in str(raw_link):
+        raw_link = None  # feedparser copied a guid that is not a URL ("1234") into the link
+    link, unsafe = _safe_link(raw_link, base=feed_url)
     if unsafe:
         flags.add("unsafe_link")
     raw_date = next(
@@ -170,8 +173,9 @@ def parse_entry(
     author = None
     if author_name or detail.get("email"):
         author = Author(handle=author_name or str(detail["email"])[:200], name=author_name or None)
-        if detail.get("href") and _safe_link(str(detail["href"]))[0]:
-            author = author.model_copy(update={"url": str(detail["href"])})
+        href = _safe_link(str(detail["href"]), base=feed_url)[0] if detail.get("href") else None
+        if href:
+            author = author.model_copy(update={"url": href})
     language = (body_detail or {}).get("language") or feed.get("language") or None
     extras: dict[str, Any] = {"feed_url": feed_url, "id_from": id_kind}
     if raw_date:
@@ -213,6 +217,8 @@ def parse_feed(
     """
     safe = guard_feed_xml(body, source=source, max_bytes=limits.max_feed_bytes)
     # A file-like object: feedparser must never treat the body as a path or URL to open.
+    # No base URL is given to feedparser: it would "resolve" opaque guids such as "1" as links.
+    # Entry links are resolved against the feed URL in parse_entry instead.
     parsed = feedparser.parse(io.BytesIO(safe), sanitize_html=True, resolve_relative_uris=True)
     entries = parsed.get("entries") or []
     if parsed.get("bozo") and not entries and not parsed.get("feed"):

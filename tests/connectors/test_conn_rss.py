@@ -446,3 +446,11 @@ def test_html_pages_quoted_in_cdata_or_comments_are_not_refused() -> None:
         guard_feed_xml(_item_feed('<item><description><![CDATA[<!ENTITY a "b">]]></description></item>'))
     with pytest.raises(UnsafeXML):  # and a DOCTYPE in the prolog is checked even inside a comment-like trick
         guard_feed_xml(b'<!-- x --><!DOCTYPE rss SYSTEM "http://evil.example/x.dtd"><rss/>')
+
+
+@pytest.mark.reliability(24)
+def test_relative_links_are_resolved_against_the_feed_url() -> None:
+    body = _item_feed("<item><guid>1</guid><title>acme</title><link>/2026/acme</link></item>")
+    (m,) = parse_feed(body, feed_url=FEED, now=NOW)[0]
+    assert m.url == "https://blog.example.com/2026/acme"
+    assert "unsafe_link" not in m.flags
