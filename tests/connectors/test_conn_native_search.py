@@ -34,7 +34,19 @@ def test_plain_terms_drop_operators_negations_and_duplicates() -> None:
     )
 
 
-def test_without_a_compiler_each_plain_term_is_a_search_and_the_query_is_enforced() -> None:
+def test_the_query_compiler_is_used_when_installed() -> None:
+    search = native_search(Query(text="acme OR akme -jobs"), "hackernews")
+    assert search.compiled
+    assert search.queries == ("acme", "akme")  # Algolia has no OR: one search per branch
+    assert "unsearchable:NOT" in search.notes
+    assert search.matches is not None
+    assert not search.matches(_mention("akme jobs"))  # acme OR (akme AND NOT jobs)
+
+
+def test_without_a_compiler_each_plain_term_is_a_search_and_the_query_is_enforced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(query_module, "to_native", raising=False)
     search = native_search(Query(text="acme OR akme -jobs"), "hackernews")
     assert search.queries == ("acme", "akme")
     assert not search.compiled
