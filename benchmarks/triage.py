@@ -169,10 +169,10 @@ def check_answers(posts: list[Mention], nltk_sia: object) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--posts", type=int, default=20_000)
-    parser.add_argument("--quick", action="store_true", help="2,000 posts")
+    parser.add_argument("--quick", action="store_true", help="500 posts")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    n = 2_000 if args.quick else args.posts
+    n = 500 if args.quick else args.posts
     rng = random.Random(args.seed)
     brands = brand_names(rng, 100)
     profiles = [BrandProfile(name=b, handles=[f"@{b.lower()}"], languages=("en", "hu", "ro")) for b in brands]

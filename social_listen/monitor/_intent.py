@@ -64,8 +64,8 @@ def load_intent_lexicon(language: str) -> Mapping[str, tuple[str, ...]]:
 
 _AT_TEXT_START = re.compile(r"\s*" + _GREETING)
 _AFTER_BREAK = re.compile(r"[.!?\n]\s*" + _GREETING + r"\Z")
-_WORDS3 = re.compile(r"\w{3,}")
-_SPACES = re.compile(r"[ \t\u00a0]+")
+_EDGE = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~…"
+_SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
 _WORD_EXTRA = frozenset("'-_")
 
 
@@ -230,8 +230,8 @@ class IntentDetector:
         evidence: dict[str, tuple[str, ...]] = {}
 
         spam_hits = hits.get("spam", [])
-        counts = Counter(_WORDS3.findall(folded))
-        repeated = {w for w, c in counts.items() if c >= 3}
+        counts = Counter(w.strip(_EDGE) for w in folded.split())
+        repeated = {w for w, c in counts.items() if c >= 3 and len(w) >= 3}
         if (spam_hits or repeated) and self._spam_signals(cleaned, spam_hits, repeated) >= 2:
             evidence["spam"] = tuple(spam_hits) + tuple(sorted(repeated))
             return Intent.model_construct(labels=("spam",), method=self.method, evidence=evidence)

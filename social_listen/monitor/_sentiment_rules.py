@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from social_listen.monitor._vader import (
     C_INCR,
@@ -276,21 +277,24 @@ _Entry = tuple[str, str, str, "float | None", bool]
 _Cached = tuple[str, str, str, "float | None", bool, bool, bool, bool, bool]
 
 
-class _Tok:
-    __slots__ = ("clause_end", "key", "lower", "negator", "sentence_end", "title", "upper", "valence", "word")
+class _Tokens:
+    """The tokens of one text as parallel lists (cheaper than one object per token)."""
 
-    def __init__(self, cached: _Cached) -> None:
-        (
-            self.word,
-            self.lower,
-            self.key,
-            self.valence,
-            self.negator,
-            self.upper,
-            self.title,
-            self.clause_end,
-            self.sentence_end,
-        ) = cached
+    __slots__ = ("ces", "keys", "lowers", "negs", "ses", "titles", "ups", "vals", "words")
+
+    def __init__(self, flat: list[_Cached]) -> None:
+        columns: list[list[Any]] = (
+            [list(c) for c in zip(*flat, strict=True)] if flat else [[] for _ in range(9)]
+        )
+        self.words: list[str] = columns[0]
+        self.lowers: list[str] = columns[1]
+        self.keys: list[str] = columns[2]
+        self.vals: list[float | None] = columns[3]
+        self.negs: list[bool] = columns[4]
+        self.ups: list[bool] = columns[5]
+        self.titles: list[bool] = columns[6]
+        self.ces: list[bool] = columns[7]
+        self.ses: list[bool] = columns[8]
 
 
 class RuleEngine:
@@ -399,139 +403,157 @@ class RuleEngine:
         self._cache[raw] = cached
         return cached
 
-    def tokens(self, text: str) -> list[_Tok]:
+    def tokens(self, text: str) -> _Tokens:
         """Split a text into analysed tokens (URLs and @handles dropped, emoji separated)."""
         text = _space_emoji(_URL_OR_HANDLE.sub(" ", clean_text(text)))
         get = self._cache.get
-        out: list[_Tok] = []
+        flat: list[_Cached] = []
         for raw in text.split():
-            cached = get(raw) or self._cached(raw)
-            if len(cached) == 1:
-                out.append(_Tok(cached[0]))
-            else:
-                out.extend(_Tok(c) for c in cached)
-        return out
+            flat.extend(get(raw) or self._cached(raw))
+        return _Tokens(flat)
 
     # -- scoring -------------------------------------------------------------------------
-    def _phrases(self, toks: list[_Tok]) -> None:
+    def _phrases(self, t: _Tokens) -> None:
         rules = self.rules
         lex = rules.lexicon
-        for i, tok in enumerate(toks):
-            if tok.key not in rules.phrase_heads:
+        keys = t.keys
+        n = len(keys)
+        for i in range(n):
+            if keys[i] not in rules.phrase_heads:
                 continue
             for size in (3, 2):
-                if i + size > len(toks):
+                if i + size > n:
                     continue
-                phrase = " ".join(t.key for t in toks[i : i + size])
+                phrase = " ".join(keys[i : i + size])
                 value = lex.get(phrase)
                 if value is not None:
-                    tok.valence = value
-                    tok.lower = tok.key = phrase  # a phrase is never a booster itself
-                    tok.negator = False
-                    for follower in toks[i + 1 : i + size]:
-                        follower.valence = None
-                        follower.negator = False
+                    t.vals[i] = value
+                    t.lowers[i] = keys[i] = phrase  # a phrase is never a booster itself
+                    t.negs[i] = False
+                    for j in range(i + 1, i + size):
+                        t.vals[j] = None
+                        t.negs[j] = False
                     break
 
-    def _senses(self, toks: list[_Tok]) -> None:
+    def _senses(self, t: _Tokens) -> None:
         """Drop valences of words used in a non-sentiment sense (``like`` as a preposition, names)."""
         rules = self.rules
         senses = rules.verb_senses
-        n = len(toks)
-        titles = sum(1 for t in toks[1:] if t.title)
-        names = rules.names_neutral and titles * 10 < (n - 1) * 6  # not in Headline Style Posts
-        for i, tok in enumerate(toks):
-            if tok.valence is None:
+        vals, keys, titles, ces, ses = t.vals, t.keys, t.titles, t.ces, t.ses
+        n = len(vals)
+        names = rules.names_neutral and sum(titles[1:]) * 10 < (n - 1) * 6  # not in Headline Style
+        for i in range(n):
+            if vals[i] is None:
                 continue
-            cues = senses.get(tok.key)
-            if cues is not None and (i == 0 or toks[i - 1].key not in cues or toks[i - 1].clause_end):
-                tok.valence = None
-            elif names and tok.title and i > 0 and not toks[i - 1].sentence_end:
-                prev_title = toks[i - 1].title and not toks[i - 1].clause_end
-                next_title = i + 1 < n and toks[i + 1].title and not tok.clause_end
+            cues = senses.get(keys[i])
+            if cues is not None and (i == 0 or keys[i - 1] not in cues or ces[i - 1]):
+                vals[i] = None
+            elif names and titles[i] and i > 0 and not ses[i - 1]:
+                prev_title = titles[i - 1] and not ces[i - 1]
+                next_title = i + 1 < n and titles[i + 1] and not ces[i]
                 if prev_title or next_title:
-                    tok.valence = None
+                    vals[i] = None
 
-    def valences(self, toks: list[_Tok]) -> list[float]:
+    def valences(self, t: _Tokens) -> list[float]:
         """The valence each token contributes after boosters, negation, caps and contrast."""
         rules = self.rules
         boosters = rules.boosters
-        n = len(toks)
-        if any(t.key in rules.phrase_heads for t in toks):
-            self._phrases(toks)
-        self._senses(toks)
-        n_caps = sum(1 for t in toks if t.upper)
+        vals = t.vals
+        n = len(vals)
+        has_phrase = not rules.phrase_heads.isdisjoint(t.keys)
+        if n == 0 or (not has_phrase and all(v is None for v in vals)):
+            return [0.0] * n
+        if has_phrase:
+            self._phrases(t)
+        self._senses(t)
+        lowers, negs, ups, ces = t.lowers, t.negs, t.ups, t.ces
+        n_caps = sum(ups)
         cap_diff = 0 < n - n_caps < n
         values = [0.0] * n
         negates_next = [False] * n
-        for i, tok in enumerate(toks):
-            if not tok.negator:
+        for i in range(n):
+            if not negs[i]:
                 continue
             for j in range(i + 1, min(n, i + 4)):
-                if toks[j].valence is not None and not toks[j].negator:
+                if vals[j] is not None and not negs[j]:
                     negates_next[i] = True
                     break
-                if toks[j].clause_end:
+                if ces[j]:
                     break
-        for i, tok in enumerate(toks):
-            valence = tok.valence
-            if valence is None or tok.lower in boosters or negates_next[i]:
+        post_negations = rules.post_negations
+        for i in range(n):
+            valence = vals[i]
+            if valence is None or lowers[i] in boosters or negates_next[i]:
                 continue
             sign = 1.0 if valence > 0 else -1.0
-            if cap_diff and tok.upper:
+            if cap_diff and ups[i]:
                 valence += C_INCR * sign
             negated = False
             for distance, decay in ((1, 1.0), (2, 0.95), (3, 0.9)):
                 j = i - distance
-                if j < 0 or toks[j].clause_end:
+                if j < 0 or ces[j]:
                     break
-                prev = toks[j]
-                boost = boosters.get(prev.lower)
-                if boost is not None and (prev.valence is None or prev.lower in boosters):
+                boost = boosters.get(lowers[j])
+                if boost is not None and (vals[j] is None or lowers[j] in boosters):
                     scalar = boost * sign
-                    if cap_diff and prev.upper:
+                    if cap_diff and ups[j]:
                         scalar += C_INCR * sign
                     valence += scalar * decay
-                if prev.negator:
+                if negs[j]:
                     negated = True
-            if i + 1 < n and toks[i + 1].key in rules.post_negations and not tok.clause_end:
+            if post_negations and i + 1 < n and t.keys[i + 1] in post_negations and not ces[i]:
                 negated = not negated
             values[i] = valence * N_SCALAR if negated else valence
-        self._contrast(toks, values)
+        self._contrast(t, values)
         if rules.irrealis:
-            self._irrealis(toks, values)
+            self._irrealis(t, values)
         return values
 
-    def _irrealis(self, toks: list[_Tok], values: list[float]) -> None:
+    def _irrealis(self, t: _Tokens, values: list[float]) -> None:
         """Halve sentiment in questions and conditional clauses (hypothetical, not expressed)."""
         markers = self.rules.irrealis
+        keys, ces, words = t.keys, t.ces, t.words
+        n = len(keys)
         clause_start = 0
         conditional = False
-        for i, tok in enumerate(toks):
-            if tok.key in markers:
+        for i in range(n):
+            if keys[i] in markers:
                 conditional = True
-            if tok.clause_end or i == len(toks) - 1:
-                question = tok.word.endswith("?")
-                if conditional or question:
+            if ces[i] or i == n - 1:
+                if conditional or words[i].endswith("?"):
                     for k in range(clause_start, i + 1):
                         values[k] *= IRREALIS_SCALAR
                 clause_start = i + 1
                 conditional = False
 
-    def _contrast(self, toks: list[_Tok], values: list[float]) -> None:
+    def _contrast(self, t: _Tokens, values: list[float]) -> None:
+        """Per sentence, the part after the first contrast word dominates (x1.5, before x0.5).
+
+        A sentence that opens with one ("... . But ...") contrasts with the sentence before.
+        """
         contrasts = self.rules.contrasts
+        lowers, ses = t.lowers, t.ses
+        n = len(lowers)
+        if contrasts.isdisjoint(lowers):
+            return
         start = 0
+        prev_start = -1
         pivot = -1
-        for i, tok in enumerate(toks):
-            if pivot < 0 and tok.lower in contrasts and i > start:
+        for i in range(n):
+            if pivot < 0 and lowers[i] in contrasts:
                 pivot = i
-            if tok.sentence_end or i == len(toks) - 1:
-                if pivot >= 0:
+            if ses[i] or i == n - 1:
+                if pivot == start and prev_start >= 0:
+                    for k in range(prev_start, start):
+                        values[k] *= 0.5
+                    for k in range(pivot + 1, i + 1):
+                        values[k] *= 1.5
+                elif pivot > start:
                     for k in range(start, pivot):
                         values[k] *= 0.5
                     for k in range(pivot + 1, i + 1):
                         values[k] *= 1.5
-                start, pivot = i + 1, -1
+                prev_start, start, pivot = start, i + 1, -1
 
     def compound(self, text: str) -> float:
         """The compound score in [-1, 1] of a text (0.0 when nothing carries sentiment)."""
