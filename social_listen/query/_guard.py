@@ -57,10 +57,10 @@ def _table(language: str, min_zipf: float) -> dict[str, float]:
 def _load(language: str, min_zipf: float) -> dict[str, float]:
     import wordfreq
 
-    try:
+    freqs: dict[str, float] = {}
+    if language in wordfreq.available_languages(wordlist="best"):
+        # Only exact codes: wordfreq would otherwise substitute the "nearest" language.
         freqs = wordfreq.get_frequency_dict(language, wordlist="best")
-    except (LookupError, ValueError):  # pragma: no cover - depends on wordfreq's language list
-        freqs = {}
     if not freqs:
         logger.info("wordfreq has no list for %r; the fuzzy guard is off for it", language)
         return {}

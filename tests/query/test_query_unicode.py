@@ -1,0 +1,110 @@
+"""Normalization and the Unicode reliability rows (40-42)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from social_listen.core import Limits, Mention
+from social_listen.query import MatcherSet, fold, normalize, parse, skeleton
+
+
+def test_folding_unifies_romanian_and_hungarian_letters() -> None:
+    assert fold("ŞŢ şţ ȘȚ șț") == "st st st st"
+    assert fold("Gyõr GYŐR Győr") == "gyor gyor gyor"
+    assert fold("Fűzfa fûzfa") == "fuzfa fuzfa"
+    assert fold("Straße Ærø Łódź") == "strasse aero lodz"
+
+
+def test_normalized_text_maps_back_to_the_original() -> None:
+    text = "Ｔｈｅ Ac\u00adme ŞTORE"
+    n = normalize(text)
+    assert n.text == "the acme store"
+    start = n.text.index("acme")
+    s, e = n.original_span(start, start + 4)
+    assert text[s:e] == "Ac\u00adme"
+    s, e = n.original_span(n.text.index("store"), len(n.text))
+    assert text[s:e] == "ŞTORE"
+
+
+@pytest.mark.reliability(40)
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "Ac\u200bme",  # zero-width space
+        "A\u00adcme",  # soft hyphen
+        "Ac\u202eme",  # bidi override
+        "Acm\u2066e",  # bidi isolate
+        "Ａｃｍｅ",  # fullwidth letters
+        "A\u200dc\u200cme",  # joiners
+    ],
+)
+def test_obfuscated_brand_still_matches_and_is_flagged(hidden: str) -> None:
+    matcher = MatcherSet({"acme": "acme", "phrase": '"acme phone"'})
+    result = matcher.scan(f"my {hidden} phone")
+    assert result.names == ("acme", "phrase")
+    assert "obfuscated" in result.flags
+    assert "obfuscated" in normalize(hidden).flags
+
+
+@pytest.mark.reliability(40)
+def test_emoji_sequences_and_bidi_isolated_words_are_not_obfuscation() -> None:
+    assert normalize("family 👨\u200d👩\u200d👧 ❤\ufe0f").flags == frozenset()
+    assert normalize("said \u2067שלום\u2069 to Acme").flags == frozenset()
+
+
+@pytest.mark.reliability(41)
+def test_homoglyphs_are_not_an_exact_match_but_are_flagged_lookalike() -> None:
+    matcher = MatcherSet({"acme": "acme"})
+    cyrillic_a = "\u0410cme"
+    assert matcher.match(f"buy {cyrillic_a} now") == []
+    result = matcher.scan(f"buy {cyrillic_a} now")
+    assert result.names == ()
+    assert result.lookalike == ("acme",)
+    assert "lookalike" in result.flags
+    assert "lookalike" in normalize(cyrillic_a).flags
+    assert skeleton(cyrillic_a) == "acme"
+
+
+@pytest.mark.reliability(41)
+def test_letter_spacing_is_a_lookalike_match() -> None:
+    result = MatcherSet({"acme": "acme"}).scan("try A C M E today")
+    assert result.names == ()
+    assert result.lookalike == ("acme",)
+    assert not parse("acme").matches("try a.c.m.e today")
+
+
+@pytest.mark.reliability(41)
+def test_plain_cyrillic_words_are_not_lookalikes() -> None:
+    assert normalize("привет мир").flags == frozenset()
+    assert MatcherSet({"acme": "acme"}).scan("привет мир").lookalike == ()
+
+
+@pytest.mark.reliability(42)
+def test_huge_text_is_capped_before_fuzzy_matching() -> None:
+    limits = Limits(max_text_chars=1000)
+    matcher = MatcherSet({"fuzzy": "globex~1", "exact": "acme"}, limits=limits)
+    text = "globx " + "lorem ipsum " * 90_000 + " acme"  # about 1 MB
+    result = matcher.scan(text)
+    assert result.names == ("fuzzy",)  # acme lies beyond the cap
+    assert "text_capped" in result.flags
+    assert MatcherSet({"exact": "acme"}).match("x " * 600_000 + "acme") == []
+
+
+@pytest.mark.reliability(42)
+@pytest.mark.parametrize("text", ["", "   ", "😀🔥👍", "\u200b\u200b", "\x00\x01"])
+def test_empty_and_emoji_only_texts_match_nothing_without_error(text: str) -> None:
+    matcher = MatcherSet({"a": "acme", "b": "acme~", "c": "NOT acme", "d": "a*"})
+    assert matcher.match(text) == ["c"]
+    assert matcher.scan(text).names == ("c",)
+
+
+@pytest.mark.reliability(42)
+def test_unsupported_language_turns_the_guard_off_without_error() -> None:
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    post = Mention(source="x", native_id="1", text="bread", created_at=when, language="tlh")
+    english = post.model_copy(update={"language": "en"})
+    q = parse("braed~1")
+    assert q.matches(post)  # no word list for Klingon: plain edit distance
+    assert not q.matches(english)  # "bread" is an ordinary English word
