@@ -207,10 +207,10 @@ def median_time(func: Callable[[], object]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="2,000 posts, baseline on 200")
+    parser.add_argument("--quick", action="store_true", help="2,000 posts, baseline on 50")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    n_posts, n_baseline = (2000, 200) if args.quick else (50_000, 2000)
+    n_posts, n_baseline = (2000, 50) if args.quick else (50_000, 1000)
 
     vocabulary = {w for lang in ("en", "hu", "ro") for w in wordfreq.top_n_list(lang, 20000)}
     brands = brand_names(rng, 1000, vocabulary)
