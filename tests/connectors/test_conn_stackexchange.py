@@ -194,3 +194,34 @@ def test_future_dated_question_is_flagged_and_clamps_the_watermark() -> None:
     assert "date_future" in flags["stackoverflow/1002"]
     assert "date_future" not in flags["stackoverflow/1001"]
     assert page.state.watermark == NOW + timedelta(days=1)
+
+
+def test_the_client_honours_the_body_backoff_before_the_next_request() -> None:
+    from social_listen.core import Client
+
+    items = [_question(i, NOW - timedelta(minutes=i + 1)) for i in range(150)]
+    fake = FakeStackExchange(items)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        response = fake(request)
+        if request.url.params["page"] == "1":
+            body = response.json()
+            return gzip_json({**body, "backoff": 7})
+        return response
+
+    ticks = [500.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        ticks[0] += seconds
+
+    with Client(
+        transport=httpx.MockTransport(handler), sleep=sleep, clock=lambda: ticks[0], now=_clock
+    ) as client:
+        result = client.fetch(
+            StackExchangeConnector(now=_clock), Query(text="acme", since=NOW - timedelta(days=1))
+        )
+    assert result.error is None
+    assert len(result.mentions) == 150
+    assert waits == [pytest.approx(7.0)]
