@@ -45,7 +45,7 @@ feeds = ["https://www.example.com/feed.xml"]
 # [[sources]]
 # connector = "mastodon"
 # interval = "5m"
-# credentials = { token = "SOCIAL_LISTEN_MASTODON_TOKEN" }   # the variable's name, not the token
+# credentials = { access_token = "SOCIAL_LISTEN_MASTODON_TOKEN" }   # the variable's name, not the token
 # [sources.options]
 # instances = ["https://mastodon.social"]
 
