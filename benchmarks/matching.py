@@ -9,6 +9,10 @@ boundaries (on the same folded text); when it finds something, the query's boole
 is evaluated in Python with one regex per atom (fuzzy atoms: rapidfuzz on each word, with
 the same ordinary-word guard). Both must give the same answers before anything is timed.
 
+Figures are posts per second of CPU time of this one process (one core), the median of 3
+runs after a warm-up; wall-clock rates are printed beside them because a shared machine
+inflates wall time.
+
     python benchmarks/matching.py [--quick] [--seed N]
 """
 
@@ -149,8 +153,8 @@ class BaselineQuery:
             if not negated:
                 out.append(pattern)
 
-    def matches(self, text: str) -> bool:
-        folded = fold(text)
+    def matches(self, folded: str) -> bool:
+        """Whether the query matches the already folded post text."""
         if not self.any_positive.search(folded):
             return False
         return self._eval(self.root, folded)
@@ -193,15 +197,32 @@ class BaselineQuery:
         return self.atoms[id(node)].search(text) is not None
 
 
+def baseline_match(baseline: dict[str, BaselineQuery], posts: list[str]) -> list[list[str]]:
+    out = []
+    for post in posts:
+        folded = fold(post)  # once per post, as a fair baseline would
+        out.append([name for name, query in baseline.items() if query.matches(folded)])
+    return out
+
+
 # --- timing ---------------------------------------------------------------------------------
-def median_time(func: Callable[[], object]) -> float:
+WALL: dict[str, float] = {}
+
+
+def median_time(func: Callable[[], object], label: str = "") -> float:
+    """Median CPU seconds of 3 runs after a warm-up (CPU time: the machine may be shared).
+
+    The median wall-clock time is kept in WALL[label] for the human-readable lines.
+    """
     func()  # warm-up
-    times = []
+    cpu, wall = [], []
     for _ in range(3):
-        start = time.perf_counter()
+        start_cpu, start_wall = time.process_time(), time.perf_counter()
         func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        cpu.append(time.process_time() - start_cpu)
+        wall.append(time.perf_counter() - start_wall)
+    WALL[label] = statistics.median(wall)
+    return statistics.median(cpu)
 
 
 def main() -> int:
@@ -228,7 +249,7 @@ def main() -> int:
         ours = matcher.match_batch(sample)
         if size == 1000:
             baseline = {name: BaselineQuery(q) for name, q in queries.items()}
-            expected = [[n for n, b in baseline.items() if b.matches(p)] for p in sample]
+            expected = baseline_match(baseline, sample)
             if expected != ours:
                 bad = next(i for i, (a, b) in enumerate(zip(expected, ours, strict=True)) if a != b)
                 print(
@@ -237,15 +258,14 @@ def main() -> int:
                 return 1
             matched = sum(1 for names in ours if names)
             print(f"answers equal on {len(sample)} posts ({matched} match at least one query)")
-            seconds = median_time(
-                lambda b=baseline, s=sample: [[n for n, q in b.items() if q.matches(p)] for p in s]
-            )
+            seconds = median_time(lambda b=baseline, s=sample: baseline_match(b, s), "baseline")
             figures["baseline_posts_per_s_1000"] = len(sample) / seconds
-        seconds = median_time(lambda m=matcher: m.match_batch(posts))
+        seconds = median_time(lambda m=matcher: m.match_batch(posts), str(size))
         figures[f"posts_per_s_{size}"] = len(posts) / seconds
         print(
             f"{size:>5} queries: {matcher.atom_count} atoms, built in {build * 1000:.0f} ms, "
-            f"{figures[f'posts_per_s_{size}']:,.0f} posts/s"
+            f"{figures[f'posts_per_s_{size}']:,.0f} posts per CPU second "
+            f"({len(posts) / WALL[str(size)]:,.0f} per wall-clock second)"
         )
     figures["ratio_1000"] = figures["posts_per_s_1000"] / figures["baseline_posts_per_s_1000"]
     print(

@@ -22,6 +22,7 @@ from social_listen.query._normalize import (
     WORD_RE,
     NormalizedText,
     fold,
+    fold_words,
     normalize,
     skeleton,
 )
@@ -58,8 +59,13 @@ class Document:
         combined = f"{self.title}\n{self.body}" if self.title else self.body
         self.capped = len(combined) > max_chars
         self.combined = combined[:max_chars] if self.capped else combined
-        self.folded = fold(self.combined)
-        self.words = words_string(self.folded)
+        self.word_list = fold_words(self.combined)
+        self.words = " " + " ".join(self.word_list) + " "
+
+    @cached_property
+    def folded(self) -> str:
+        """The folded title and text (punctuation kept), for hashtags, handles and spans."""
+        return fold(self.combined)
 
     @property
     def title_offset(self) -> int:
@@ -115,11 +121,6 @@ class Document:
         """The case-preserving word string (NFC, invisible characters removed)."""
         clean = unicodedata.normalize("NFC", self.combined.translate(_INVISIBLE_DELETE))
         return " " + " ".join(WORD_RE.findall(clean)) + " "
-
-    @cached_property
-    def word_list(self) -> list[str]:
-        """The folded words, in order."""
-        return self.words.split()
 
     @cached_property
     def normalized(self) -> NormalizedText:

@@ -295,7 +295,8 @@ class MatcherSet:
         cache = self._token_cache
         guarded: dict[int, set[str]] = {}
         tokens = run.tokens
-        for token in set(run.words.split()):
+        doc = run.doc
+        for token in set(doc.word_list if run.words is doc.words else run.words.split()):
             found = cache.get(token)
             if found is None:
                 found = self._token_atoms(token)

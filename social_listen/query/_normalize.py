@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
-__all__ = ["NormalizedText", "fold", "normalize", "skeleton"]
+__all__ = ["NormalizedText", "fold", "fold_words", "normalize", "skeleton"]
 
 WORD_RE = re.compile(r"\w+")
 
@@ -98,6 +98,37 @@ def _fold_char(char: str) -> str:
 
 
 _TABLE = _FoldTable()
+
+
+class _WordTable(dict[int, str]):
+    """Like the fold table, with every character that is not part of a word mapped to a space.
+
+    ``text.translate(WORD_TABLE).split()`` equals ``WORD_RE.findall(fold(text))`` in one pass.
+    """
+
+    def __missing__(self, code: int) -> str:
+        value = _NON_WORD_RE.sub(" ", _fold_char(chr(code)))
+        self[code] = value
+        return value
+
+
+_NON_WORD_RE = re.compile(r"\W")
+_ASCII_WORD_TABLE = str.maketrans(
+    {chr(i): (chr(i).lower() if chr(i).isalnum() or chr(i) == "_" else " ") for i in range(128)}
+)
+_WORD_TABLE = _WordTable()
+
+
+def fold_words(text: str) -> list[str]:
+    """The folded words of ``text``: the same as ``WORD_RE.findall(fold(text))``, faster.
+
+    Examples:
+        >>> fold_words("Ｔhe ACME-phone, Győr!")
+        ['the', 'acme', 'phone', 'gyor']
+    """
+    if text.isascii():
+        return text.translate(_ASCII_WORD_TABLE).split()
+    return text.translate(_WORD_TABLE).split()
 
 
 def fold(text: str) -> str:
