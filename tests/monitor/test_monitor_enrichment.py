@@ -173,3 +173,10 @@ def test_the_query_matcher_set_is_used_with_spans_mapped_to_title_and_text() -> 
     obfuscated = Enricher(brands=matcher, terms=None).enrich_one(mention(2, "A\u200bcme is awful"))
     assert obfuscated.brands == ("Acme",)
     assert "obfuscated" in obfuscated.flags
+
+
+def test_default_terms_are_the_listeners() -> None:
+    from social_listen.listener import extract_terms
+
+    [e] = enrich([mention(1, "Deliveries are LATE again #delivery")])
+    assert e.terms == extract_terms("Deliveries are LATE again #delivery", language="en")

@@ -185,3 +185,15 @@ def test_every_score_is_reproducible() -> None:
     text = "Nagyon rossz a net, de a kolléga kedves volt 🙏"
     assert SentimentScorer().score(text, language="hu") == SentimentScorer().score(text, language="hu")
     assert DEFAULT_MAX_ANALYSIS_CHARS == 20_000
+
+
+def test_sentence_opening_with_but_contrasts_with_the_sentence_before() -> None:
+    # Without the rule both sentences weigh the same and the positive one wins.
+    assert EN.polarity("I really love the design. But the battery is bad.") < 0
+
+
+def test_undetermined_language_reads_emoji_and_can_be_switched_off() -> None:
+    assert SentimentScorer().score("😍", language=None).sentiment.label == "positive"
+    off = SentimentScorer(undetermined=None).score("😍", language=None)
+    assert off.sentiment.score == 0.0
+    assert off.flags == frozenset()
