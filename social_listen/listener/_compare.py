@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from social_listen.core import ConfigError
-from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.listener._share import wilson_interval
-from social_listen.listener._terms import extract_terms
-from social_listen.listener._themes import themes
+from social_listen.listener._terms import extract_terms, term_surfaces
 from social_listen.listener._top import top
-from social_listen.store import Filter
+from social_listen.store import Filter, MentionStore
 
 __all__ = ["BrandComparison", "BrandSummary", "compare_brands"]
 
@@ -75,6 +74,37 @@ class BrandComparison(TableResult):
     rows: tuple[BrandSummary, ...]
 
 
+def _brand_themes(
+    store: MentionStore, flt: Filter, counts: dict[str, int], brand: str, n: int
+) -> tuple[str, ...]:
+    """The brand's top terms (phrases absorb their words), labelled with a surface form."""
+    own = set(extract_terms(brand, language=None) + extract_terms(brand, language="en"))
+    ranked = sorted(
+        (t for t, c in counts.items() if c >= 2 and not own & set(t.split(" "))),
+        key=lambda t: (-counts[t], " " not in t, t),
+    )
+    chosen: list[str] = []
+    for term in ranked:
+        if " " not in term and any(
+            term in c.split(" ") and counts[c] >= 0.5 * counts[term] for c in ranked if " " in c
+        ):
+            continue
+        chosen.append(term)
+        if len(chosen) == n:
+            break
+    labels = {t: t for t in chosen}
+    if chosen:
+        narrowed = flt.model_copy(update={"terms": tuple(chosen)})
+        for m in store.iter_mentions(narrowed, order_by="-time", limit=50 * len(chosen)):
+            pending = [t for t in chosen if labels[t] == t and t in m.terms]
+            if pending:
+                text = f"{m.title}\n{m.text}" if m.title else m.text
+                surfaces = term_surfaces(text, language=m.detected_language or m.language)
+                for t in pending:
+                    labels[t] = surfaces.get(t, t)
+    return tuple(labels[t] for t in chosen)
+
+
 def compare_brands(
     data: MentionData,
     *,
@@ -92,7 +122,8 @@ def compare_brands(
         brands: The brand and its competitors.
         since: Period start (inclusive).
         until: Period end (exclusive).
-        n_themes: Theme labels per brand (each brand's own name left out).
+        n_themes: Top terms per brand, phrases first where they absorb their words, labelled
+            with the words as written (each brand's own name left out).
         n_sources: Top sources per brand.
         where: Narrow the mentions further.
 
@@ -114,8 +145,11 @@ def compare_brands(
     store = as_store(data)
     names = tuple(dict.fromkeys(brands))
     flt = period_filter(since, until, where, brands=names)
-    stats = {str(r[0]): r[1:] for r in store.aggregate(_METRICS, by=("brand",), where=flt)}
+    stats = {str(r[0]): r[1:] for r in aggregate(store, _METRICS, by=("brand",), where=flt)}
     total = sum(int(v[0]) for v in stats.values())
+    term_counts: dict[str, dict[str, int]] = {}
+    for brand, term, count in aggregate(store, ("count",), by=("brand", "term"), where=flt):
+        term_counts.setdefault(str(brand), {})[str(term)] = int(count)
     rows = []
     for brand in names:
         count, sentiment, negative, positive, scored, reach, engagement, authors = stats.get(
@@ -123,7 +157,6 @@ def compare_brands(
         )
         own = period_filter(since, until, where, brands=(brand,))
         low, high = wilson_interval(int(count), total)
-        brand_terms = extract_terms(brand, language=None) + extract_terms(brand, language="en")
         rows.append(
             BrandSummary(
                 brand=brand,
@@ -137,20 +170,7 @@ def compare_brands(
                 reach=float(reach or 0.0),
                 engagement=int(engagement or 0),
                 authors=int(authors or 0),
-                themes=tuple(
-                    t.label
-                    for t in themes(
-                        store,
-                        since=since,
-                        until=until,
-                        n=n_themes,
-                        examples=1,
-                        exclude=brand_terms,
-                        where=own,
-                    )
-                )
-                if count
-                else (),
+                themes=_brand_themes(store, own, term_counts.get(brand, {}), brand, n_themes),
                 top_sources=tuple(
                     r.value for r in top(store, "source", since=since, until=until, n=n_sources, where=own)
                 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.listener._spikes import DEFAULT_THRESHOLD, detect_spikes
 from social_listen.listener._themes import g_squared
@@ -94,25 +94,19 @@ def _counts(
     store: MentionStore, dimension: str, flt: Filter, values: tuple[str, ...] | None
 ) -> dict[str, int]:
     if values is None:
-        result = store.aggregate(
-            ("count",), by=(dimension,), where=flt, order_by=["-count", dimension], top=_CANDIDATES
+        result = aggregate(
+            store, ("count",), by=(dimension,), where=flt, order_by=["-count", dimension], top=_CANDIDATES
         )
         return {str(v): int(c) for v, c in result if v is not None}
     if not values:
         return {}
-    if dimension == "term":
-        out: dict[str, int] = {}
-        for i in range(0, len(values), 500):
-            part = flt.model_copy(update={"terms": values[i : i + 500]})
-            out.update({str(v): int(c) for v, c in store.aggregate(("count",), by=("term",), where=part)})
-        return out
-    result = store.aggregate(("count",), by=(dimension,), where=flt)
+    result = aggregate(store, ("count",), by=(dimension,), where=flt)
     wanted = set(values)
     return {str(v): int(c) for v, c in result if v is not None and str(v) in wanted}
 
 
 def _sentiment(store: MentionStore, flt: Filter) -> tuple[float | None, float]:
-    rows = store.aggregate(("mean_sentiment", "count_negative", "count_scored"), where=flt).rows
+    rows = aggregate(store, ("mean_sentiment", "count_negative", "count_scored"), where=flt).rows
     mean, negative, scored = rows[0] if rows else (None, 0, 0)
     return mean, (negative or 0) / scored if scored else 0.0
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from social_listen.core import ConfigError
-from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.store import Filter
 
@@ -149,8 +149,13 @@ def cooccurrence_network(
     store = as_store(data)
     flt = period_filter(since, until, where)
     counts: dict[str, int] = {}
-    for term, count in store.aggregate(
-        ("count",), by=("term",), where=flt, order_by=["-count", "term"], top=n_terms * 4 + len(exclude)
+    for term, count in aggregate(
+        store,
+        ("count",),
+        by=("term",),
+        where=flt,
+        order_by=["-count", "term"],
+        top=n_terms * 4 + len(exclude),
     ):
         if " " not in str(term) and term not in exclude and len(counts) < n_terms:
             counts[str(term)] = int(count)

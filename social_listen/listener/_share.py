@@ -27,7 +27,7 @@ from statistics import NormalDist
 from typing import Literal
 
 from social_listen.core import ConfigError
-from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.store import Filter
 
@@ -162,11 +162,11 @@ def share_of_voice(
     flt = period_filter(since, until, where, brands=names)
     metric = _METRIC[measure]
     by_source: dict[str, dict[str, float]] = defaultdict(dict)
-    for brand, source, value in store.aggregate((metric,), by=("brand", "source"), where=flt):
+    for brand, source, value in aggregate(store, (metric,), by=("brand", "source"), where=flt):
         by_source[source][brand] = float(value or 0.0)
     daily: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)  # (source|*, brand) -> day -> value
     if measure != "mentions":
-        result = store.aggregate((metric,), by=("bucket", "brand", "source"), freq="day", tz=tz, where=flt)
+        result = aggregate(store, (metric,), by=("bucket", "brand", "source"), freq="day", tz=tz, where=flt)
         for bucket, brand, source, value in result:
             day = bucket.isoformat()
             daily[(source, brand)][day] = daily[(source, brand)].get(day, 0.0) + float(value or 0.0)

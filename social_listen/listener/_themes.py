@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.core import Mention
+from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.listener._terms import term_surfaces
 from social_listen.store import Filter, MentionStore
@@ -37,6 +38,7 @@ __all__ = [
 
 SIGNIFICANT_G2 = 10.83  # chi-square, 1 degree of freedom, p = 0.001
 _EXAMPLE_CHARS = 280
+_EXAMPLE_POOL = 100
 _METRICS = ("count", "mean_sentiment", "count_negative", "count_scored")
 
 
@@ -78,6 +80,7 @@ class ExampleMention:
     text: str
     sentiment: float | None
     engagement: int
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,46 +153,65 @@ class EmergingTerms(TableResult):
     baseline_total: int
 
 
-def _examples(store: MentionStore, flt: Filter, term: str, k: int) -> tuple[ExampleMention, ...]:
-    out = []
-    for m in store.iter_mentions(flt.model_copy(update={"terms": (term,)}), order_by="-engagement", limit=k):
-        text = f"{m.title}\n{m.text}" if m.title else m.text
-        out.append(
-            ExampleMention(
-                source=m.source,
-                native_id=m.native_id,
-                url=m.url,
-                author=m.author.handle if m.author else None,
-                created_at=m.created_at,
-                text=text[:_EXAMPLE_CHARS],
-                sentiment=m.sentiment.score if m.sentiment else None,
-                engagement=m.metrics.engagement,
+def _example(m: Mention) -> ExampleMention:
+    text = f"{m.title}\n{m.text}" if m.title else m.text
+    return ExampleMention(
+        source=m.source,
+        native_id=m.native_id,
+        url=m.url,
+        author=m.author.handle if m.author else None,
+        created_at=m.created_at,
+        text=text[:_EXAMPLE_CHARS],
+        sentiment=m.sentiment.score if m.sentiment else None,
+        engagement=m.metrics.engagement,
+        language=m.detected_language or m.language,
+    )
+
+
+def _examples(
+    store: MentionStore, flt: Filter, terms: Sequence[str], k: int
+) -> dict[str, tuple[ExampleMention, ...]]:
+    """Per term, the most engaging of its newest mentions.
+
+    One query serves all terms, then one per term still short of examples.
+    """
+    pools: dict[str, list[Mention]] = {t: [] for t in terms}
+    if not terms:
+        return {}
+    limit = _EXAMPLE_POOL * len(terms)
+    for m in store.iter_mentions(
+        flt.model_copy(update={"terms": tuple(terms)}), order_by="-time", limit=limit
+    ):
+        for t in set(m.terms) & pools.keys():
+            pools[t].append(m)
+    for term, pool in pools.items():
+        if len(pool) < k:
+            pool[:] = store.iter_mentions(
+                flt.model_copy(update={"terms": (term,)}), order_by="-time", limit=_EXAMPLE_POOL
             )
-        )
-    return tuple(out)
+    out = {}
+    for term, pool in pools.items():
+        pool.sort(key=lambda m: (-m.metrics.engagement, m.source, m.native_id))
+        out[term] = tuple(_example(m) for m in pool[:k])
+    return out
 
 
-def _label(term: str, examples: Sequence[ExampleMention], store: MentionStore) -> str:
+def _label(term: str, examples: Sequence[ExampleMention]) -> str:
     forms: Counter[str] = Counter()
     for ex in examples:
-        mention = store.get(ex.source, ex.native_id)
-        language = (mention.detected_language or mention.language) if mention else None
-        surface = term_surfaces(ex.text, language=language).get(term)
+        surface = term_surfaces(ex.text, language=ex.language).get(term)
         if surface:
             forms[surface] += 1
     return min(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0] if forms else term
 
 
 def _term_counts(store: MentionStore, flt: Filter, terms: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    chunk = 500
-    for i in range(0, len(terms), chunk):
-        part = tuple(terms[i : i + chunk])
-        for term, count in store.aggregate(
-            ("count",), by=("term",), where=flt.model_copy(update={"terms": part})
-        ):
-            out[str(term)] = int(count)
-    return out
+    # One unfiltered pass over the period's terms: filtering by a term list makes the store
+    # test every row against the list's mention ids, which costs more than the whole pass.
+    if not terms:
+        return {}
+    wanted = set(terms)
+    return {str(t): int(c) for t, c in aggregate(store, ("count",), by=("term",), where=flt) if t in wanted}
 
 
 def themes(
@@ -211,7 +233,7 @@ def themes(
         until: Period end (exclusive).
         n: How many themes.
         min_count: Ignore terms in fewer mentions.
-        examples: Example mentions per theme (most engaging first).
+        examples: Example mentions per theme (the most engaging of its 100 newest).
         exclude: Terms to leave out (the brand's own name, as :func:`extract_terms` gives it).
         where: Narrow the mentions (``Filter(intents=("complaint",))`` for complaints).
 
@@ -233,16 +255,13 @@ def themes(
     flt = period_filter(since, until, where)
     total = store.count(flt)
     excluded = set(exclude)
-    result = store.aggregate(
-        _METRICS, by=("term",), where=flt, order_by=["-count", "term"], top=max(200, n * 20)
-    )
+    # One pass gives every term's count: the phrase test needs the counts of its words too.
+    result = aggregate(store, _METRICS, by=("term",), where=flt, order_by=["-count", "term"])
+    word_counts = {str(r[0]): int(r[1]) for r in result if " " not in str(r[0])}
     stats: dict[str, tuple[int, float | None, int, int]] = {}
-    for term, count, sentiment, negative, scored in result:
+    for term, count, sentiment, negative, scored in result.rows[: max(200, n * 20)]:
         if int(count) >= min_count and term not in excluded:
             stats[str(term)] = (int(count), sentiment, int(negative or 0), int(scored or 0))
-    words = {t for t in stats if " " not in t}
-    needed = sorted({w for t in stats if " " in t for w in t.split(" ", 1)} - words)
-    word_counts = {t: stats[t][0] for t in words} | _term_counts(store, flt, needed)
     from nltk.metrics import BigramAssocMeasures
 
     collocation: dict[str, float] = {}
@@ -265,13 +284,15 @@ def themes(
     candidates = [t for t in stats if t in collocation or (" " not in t and t not in absorbed)]
     candidates.sort(key=lambda t: (-stats[t][0], " " not in t, t))  # a phrase wins a tie
     rows: list[Theme] = []
-    for term in candidates[:n]:
+    chosen = candidates[:n]
+    pooled = _examples(store, flt, chosen, examples) if examples else {}
+    for term in chosen:
         count, sentiment, negative, scored = stats[term]
-        quoted = _examples(store, flt, term, examples) if examples else ()
+        quoted = pooled.get(term, ())
         rows.append(
             Theme(
                 term=term,
-                label=_label(term, quoted, store),
+                label=_label(term, quoted),
                 count=count,
                 share=count / total if total else 0.0,
                 mean_sentiment=sentiment,
@@ -341,8 +362,8 @@ def emerging_terms(
     n1, n2 = store.count(current), store.count(baseline)
     counts = {
         str(t): int(c)
-        for t, c in store.aggregate(
-            ("count",), by=("term",), where=current, order_by=["-count", "term"], top=candidates
+        for t, c in aggregate(
+            store, ("count",), by=("term",), where=current, order_by=["-count", "term"], top=candidates
         )
         if int(c) >= min_count
     }

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from social_listen.core import ConfigError
-from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.store import Filter
 from social_listen.store._sql import bucket_edges
@@ -101,7 +101,7 @@ class TimeSeries(TableResult):
 
 
 def _totals(store: Any, where: Filter, by: tuple[str, ...]) -> dict[str | None, dict[str, Any]]:
-    result = store.aggregate(_METRICS, by=by, where=where)
+    result = aggregate(store, _METRICS, by=by, where=where)
     out: dict[str | None, dict[str, Any]] = {}
     for record in result.to_records():
         key = record.pop(by[0]) if by else None
@@ -177,7 +177,7 @@ def time_series(
     store = as_store(data)
     current = period_filter(since, until, where)
     dims: tuple[str, ...] = (by,) if by else ()
-    result = store.aggregate(_METRICS, by=("bucket", *dims), freq=freq, tz=tz, where=current)
+    result = aggregate(store, _METRICS, by=("bucket", *dims), freq=freq, tz=tz, where=current)
     zone_info = _zone(tz)
     from social_listen.store._rows import from_us
 

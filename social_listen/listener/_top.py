@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from social_listen.core import ConfigError
-from social_listen.listener._data import MentionData, as_store, period_filter
+from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.store import Filter
 
@@ -109,7 +109,7 @@ def top(
     store = as_store(data)
     flt = period_filter(since, until, where)
     order = [f"-{_RANK[by]}"] + (["-count"] if by != "count" else []) + [dimension]
-    result = store.aggregate(_METRICS, by=(dimension,), where=flt, order_by=order, top=n)
+    result = aggregate(store, _METRICS, by=(dimension,), where=flt, order_by=order, top=n)
     total = store.count(flt)
     rows = []
     present = [r for r in result if r[0] is not None]
