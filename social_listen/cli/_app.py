@@ -116,7 +116,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and translate errors into exit codes."""
     _register_commands()
     try:
-        cli.main(
+        # Without standalone mode click returns an explicit ``Exit``'s code instead of raising it.
+        result = cli.main(
             args=list(argv) if argv is not None else None, prog_name="social-listen", standalone_mode=False
         )
     except click.exceptions.Exit as exc:
@@ -133,4 +134,4 @@ def run(argv: Sequence[str] | None = None) -> int:
     except SocialListenError as exc:
         click.echo(f"social-listen: {exc}", err=True)
         return 1
-    return 0
+    return result if isinstance(result, int) else 0

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import click
 
-from social_listen.cli import _cmd_config
+from social_listen.cli import (
+    _cmd_collect,
+    _cmd_config,
+    _cmd_demo,
+    _cmd_export,
+    _cmd_inbox,
+    _cmd_query,
+    _cmd_report,
+    _cmd_sources,
+)
 
 __all__ = ["register"]
 
-_MODULES = (_cmd_config,)
+_MODULES = (
+    _cmd_collect,
+    _cmd_inbox,
+    _cmd_report,
+    _cmd_export,
+    _cmd_query,
+    _cmd_sources,
+    _cmd_demo,
+    _cmd_config,
+)
 
 
 def register(group: click.Group) -> None:

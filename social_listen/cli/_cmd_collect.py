@@ -1,0 +1,248 @@
+"""``social-listen collect`` (one pass, or a ``--since`` backfill) and ``watch`` (the monitor loop).
+
+Both build the configured pipeline with :func:`~social_listen.config.build_monitor`: every
+source is collected through the real client, enriched, stored page by page with its checkpoint,
+and the alert rules fire to the configured sinks. ``collect`` resumes from each source's stored
+checkpoint unless ``--no-resume`` asks it to start over from ``--since`` (the store absorbs the
+duplicates). ``watch`` polls each source on its interval until Ctrl-C or SIGTERM, finishing
+the cycle in progress.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from types import FrameType
+from typing import TYPE_CHECKING, Any, cast
+
+import click
+
+from social_listen.cli import _common
+from social_listen.cli._app import AppContext, emit
+from social_listen.cli._common import format_duration, format_time, parse_when, print_table, spinner
+from social_listen.config import build_monitor
+from social_listen.core import SourceState, utcnow
+
+if TYPE_CHECKING:
+    from social_listen.monitor import CycleReport, Monitor
+    from social_listen.store._base import SQLStoreBase
+
+__all__ = ["COMMANDS"]
+
+
+class _StartOver:
+    """A store view whose checkpoints read as empty once per source, so a run starts over.
+
+    The monitor loads a source's state at the start of its poll; answering ``None`` there makes
+    the client begin at the query's ``since``. Everything else (writes, the new checkpoint,
+    reads of mentions) goes to the real store, so the stored checkpoint moves on as usual.
+    """
+
+    def __init__(self, store: SQLStoreBase) -> None:
+        self._store = store
+        self._fresh: set[str] = set()
+
+    def load_state(self, source_key: str) -> SourceState | None:
+        if source_key not in self._fresh:
+            self._fresh.add(source_key)
+            return None
+        return self._store.load_state(source_key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def _cycle_summary(monitor: Monitor, cycle: CycleReport, *, tz: str) -> dict[str, Any]:
+    now = utcnow()
+    sources = []
+    for health in monitor.health():
+        if health.key not in cycle.polled:
+            continue
+        lag = health.lag(now)
+        sources.append(
+            {
+                "source": health.key,
+                "mentions": health.mentions_collected,
+                "newest": health.newest_mention.isoformat() if health.newest_mention else None,
+                "lag_s": lag.total_seconds() if lag is not None else None,
+                "error": cycle.errors.get(health.key),
+                "parked_until": health.parked_until.isoformat() if health.parked_until else None,
+            }
+        )
+    return {
+        "started_at": cycle.started_at.isoformat(),
+        "polled": list(cycle.polled),
+        "mentions": cycle.mentions,
+        "alerts": len(cycle.alerts),
+        "delivered": cycle.delivery.sent,
+        "delivery_failed": cycle.delivery.failed,
+        "errors": dict(cycle.errors),
+        "sources": sources,
+        "timezone": tz,
+    }
+
+
+def _print_cycle(summary: dict[str, Any]) -> None:
+    rows = []
+    for item in summary["sources"]:
+        lag = None if item["lag_s"] is None else timedelta(seconds=item["lag_s"])
+        newest = datetime.fromisoformat(item["newest"]) if item["newest"] else None
+        status = f"FAILED: {item['error']}" if item["error"] else "ok"
+        rows.append(
+            (
+                item["source"],
+                item["mentions"],
+                format_time(newest, tz=summary["timezone"]),
+                format_duration(lag),
+                status,
+            )
+        )
+    if rows:
+        print_table(("source", "mentions", "newest", "lag", "status"), rows)
+    click.echo(
+        f"{summary['mentions']} mentions from {len(summary['polled'])} sources; "
+        f"{summary['alerts']} alerts fired, {summary['delivered']} delivered"
+        + (f", {summary['delivery_failed']} failed delivery" if summary["delivery_failed"] else "")
+    )
+
+
+def _build(app: AppContext, *, since: datetime | None) -> Monitor:
+    settings = app.settings
+    if not settings.sources:
+        raise click.UsageError(
+            "the configuration has no [[sources]]: nothing to collect (see 'social-listen init')"
+        )
+    return build_monitor(settings, client=_common.make_client(), since=since)
+
+
+@click.command()
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help="Backfill start for sources without a checkpoint: an ISO date/time or a duration back (7d, 12h).",
+)
+@click.option(
+    "--resume/--no-resume",
+    default=True,
+    show_default=True,
+    help="Continue from each source's stored checkpoint, or start over from --since.",
+)
+@click.pass_obj
+def collect(app: AppContext, since: str | None, resume: bool) -> None:
+    r"""Collect once from every configured source, enrich, store and alert.
+
+    Exit 0 when every source succeeded, 1 when one failed (the others are still collected
+    and stored), 2 for a bad configuration or option.
+
+    \b
+    Example:
+      social-listen --config social-listen.toml collect --since 7d
+    """
+    start = parse_when(since) if since else None
+    if not resume and start is None:
+        raise click.UsageError("--no-resume starts over from --since: give --since too")
+    monitor = _build(app, since=start)
+    try:
+        if not resume:
+            monitor.store = cast("SQLStoreBase", _StartOver(monitor.store))
+        with spinner(app, f"collecting from {len(monitor.sources)} sources"):
+            cycle = monitor.run_once(force=True)
+        summary = _cycle_summary(monitor, cycle, tz=app.settings.timezone)
+    finally:
+        monitor.client.close()
+        monitor.store.close()
+    if app.as_json:
+        emit(app, summary)
+    elif not app.quiet or cycle.errors:
+        _print_cycle(summary)
+    for key, error in cycle.errors.items():
+        click.echo(f"social-listen: source {key} failed: {error}", err=True)
+    if cycle.errors:
+        raise click.exceptions.Exit(1)
+
+
+def watch_loop(
+    monitor: Monitor,
+    *,
+    stop: threading.Event,
+    on_cycle: Callable[[CycleReport], None],
+    cycles: int | None = None,
+) -> int:
+    """Run monitor cycles until ``stop`` is set or ``cycles`` ran; returns how many ran.
+
+    Between cycles it waits until the earliest source is due (in steps of at most a second, so
+    a stop request is honoured quickly); a stop during a cycle lets the cycle finish.
+    """
+    done = 0
+    while not stop.is_set():
+        cycle = monitor.run_once()
+        done += 1
+        on_cycle(cycle)
+        if cycles is not None and done >= cycles:
+            break
+        intervals = [s.interval for s in monitor.sources] or [timedelta(minutes=1)]
+        wait = min(intervals).total_seconds()
+        while wait > 0 and not stop.is_set():
+            step = min(wait, 1.0)
+            stop.wait(step)
+            wait -= step
+    return done
+
+
+@click.command()
+@click.option(
+    "--cycles", type=click.IntRange(min=1), help="Stop after this many cycles (default: run until stopped)."
+)
+@click.pass_obj
+def watch(app: AppContext, cycles: int | None) -> None:
+    r"""Run the monitor: poll every source on its interval, store, alert, deliver.
+
+    Ctrl-C or SIGTERM stops it after the cycle in progress (exit 0). A failing source is
+    parked with back-off and reported; the others go on.
+
+    \b
+    Example:
+      social-listen --config social-listen.toml watch
+    """
+    monitor = _build(app, since=None)
+    stop = threading.Event()
+    previous: dict[int, Any] = {}
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        if not app.quiet and not app.as_json:
+            click.echo("stopping after this cycle…", err=True)
+        stop.set()
+
+    def _report(cycle: CycleReport) -> None:
+        summary = _cycle_summary(monitor, cycle, tz=app.settings.timezone)
+        if app.as_json:
+            click.echo(_json_line(summary))
+        elif not app.quiet:
+            click.echo(f"cycle at {format_time(cycle.started_at, tz=app.settings.timezone)}")
+            _print_cycle(summary)
+        for key, error in cycle.errors.items():
+            click.echo(f"social-listen: source {key} failed: {error}", err=True)
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, _stop)
+    try:
+        ran = watch_loop(monitor, stop=stop, on_cycle=_report, cycles=cycles)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        monitor.client.close()
+        monitor.store.close()
+    if not app.quiet and not app.as_json:
+        click.echo(f"stopped after {ran} cycles", err=True)
+
+
+def _json_line(data: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(data, default=str, ensure_ascii=False)
+
+
+COMMANDS: tuple[click.Command, ...] = (collect, watch)
