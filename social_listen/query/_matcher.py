@@ -21,7 +21,7 @@ from social_listen.core import DEFAULT_LIMITS, Limits, Mention
 from social_listen.query._atoms import AtomSpec
 from social_listen.query._document import Document, words_string
 from social_listen.query._guard import is_ordinary_word
-from social_listen.query._normalize import fold
+from social_listen.query._normalize import fold, fold_words
 from social_listen.query._program import Program, RunLike, compile_program
 from social_listen.query._typo import AUTO_MAX_EDITS, typo_budget, typo_distance
 from social_listen.query._wildcard import glob_match
@@ -204,8 +204,45 @@ class MatcherSet:
             >>> MatcherSet({"a": "acme~1"}).match("my acmme phone")
             ['a']
         """
+        if self._certain_miss(item):
+            return []
         doc = Document(item, max_chars=self._limits.max_text_chars)
         return [self._names[i] for i in self._matching(Run(self, doc, doc.words))]
+
+    def _certain_miss(self, item: Mention | str) -> bool:
+        """True when no query can match: no atom seed occurs (the common case, kept lean).
+
+        Anything else (a hit, a long text, hashtag fields, queries that need no atom) takes
+        the full path, which computes the same answer from scratch.
+        """
+        program = self._program
+        if program.always:
+            return False
+        if isinstance(item, str):
+            text = item
+        else:
+            if item.hashtags or item.mentioned_handles:
+                return False
+            text = f"{item.title}\n{item.text}" if item.title else item.text
+        if len(text) > self._limits.max_text_chars:
+            return False
+        word_list = fold_words(text)
+        automaton = program.automaton
+        if automaton is not None:
+            for _ in automaton.iter(" " + " ".join(word_list) + " "):
+                return False
+        if program.token_automaton is not None:
+            cache = self._token_cache
+            for token in set(word_list):
+                found = cache.get(token)
+                if found is None:
+                    found = self._token_atoms(token)
+                    if len(cache) >= _MEMO_MAX:
+                        cache.clear()
+                    cache[token] = found
+                if found:
+                    return False
+        return True
 
     def match_batch(self, items: Iterable[Mention | str]) -> list[list[str]]:
         """:meth:`match` for many items; one list of names per item, in order."""
