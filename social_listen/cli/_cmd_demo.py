@@ -52,6 +52,7 @@ def demo(app: AppContext, out: Path, seed: int, open_report: bool) -> None:
             "native_id": m.native_id,
             "author": m.author.handle if m.author else None,
             "created_at": m.created_at.isoformat(),
+            "brands": list(m.brands),
             "text": m.text,
         }
         for m in result.inbox_top
