@@ -11,6 +11,7 @@ the detector over a stored series and explains each spike against the time befor
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.listener._spikes import DEFAULT_THRESHOLD, detect_spikes
+from social_listen.listener._terms import term_surfaces
 from social_listen.listener._themes import g_squared
 from social_listen.listener._timeseries import time_series
 from social_listen.store import Filter, MentionStore
@@ -50,6 +52,7 @@ class SpikeDriver:
         baseline_share: baseline_count / baseline mentions.
         excess: spike_count - baseline_share x spike mentions.
         g2: Dunning's G² of the share change.
+        label: The value as written in the spike's mentions (terms are stems: "recall").
     """
 
     rank: int
@@ -61,6 +64,7 @@ class SpikeDriver:
     baseline_share: float
     excess: float
     g2: float
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,18 @@ def _sentiment(store: MentionStore, flt: Filter) -> tuple[float | None, float]:
     rows = aggregate(store, ("mean_sentiment", "count_negative", "count_scored"), where=flt).rows
     mean, negative, scored = rows[0] if rows else (None, 0, 0)
     return mean, (negative or 0) / scored if scored else 0.0
+
+
+def _term_labels(store: MentionStore, flt: Filter, terms: list[str]) -> dict[str, str]:
+    if not terms:
+        return {}
+    forms: dict[str, Counter[str]] = {t: Counter() for t in terms}
+    for m in store.iter_mentions(flt.model_copy(update={"terms": tuple(terms)}), order_by="-time", limit=200):
+        text = f"{m.title}\n{m.text}" if m.title else m.text
+        for term, surface in term_surfaces(text, language=m.detected_language or m.language).items():
+            if term in forms:
+                forms[term][surface] += 1
+    return {t: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for t, c in forms.items() if c}
 
 
 def explain_spike(
@@ -175,8 +191,20 @@ def explain_spike(
         if per_dimension.get(driver[1], 0) < n:
             per_dimension[driver[1]] = per_dimension.get(driver[1], 0) + 1
             kept.append(driver)
+    labels = _term_labels(store, spike, [d[2] for d in kept if d[1] == "term"])
     rows = tuple(
-        SpikeDriver(rank, dim, value, a, b, share, base_share, excess, g2)
+        SpikeDriver(
+            rank,
+            dim,
+            value,
+            a,
+            b,
+            share,
+            base_share,
+            excess,
+            g2,
+            labels.get(value, value) if dim == "term" else value,
+        )
         for rank, (g2, dim, value, a, b, share, base_share, excess) in enumerate(kept, start=1)
     )
     s_mean, s_neg = _sentiment(store, spike)

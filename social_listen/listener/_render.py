@@ -157,7 +157,9 @@ def render_markdown(report: Report) -> str:
     if not report.spikes:
         parts.append("_none_")
     for spike in report.spikes:
-        drivers = ", ".join(f"{d.dimension}={_md_cell(d.value)}" for d in spike.explanation.rows[:5])
+        drivers = ", ".join(
+            f"{d.dimension}={_md_cell(d.label or d.value)}" for d in spike.explanation.rows[:5]
+        )
         parts.append(
             f"- {spike.at.isoformat()}: {spike.count} mentions "
             f"(expected {spike.expected or 0:.0f}); {drivers}"
@@ -283,7 +285,7 @@ def _spikes_html(report: Report) -> str:
             {
                 "rank": d.rank,
                 "dimension": d.dimension,
-                "value": d.value,
+                "value": d.label or d.value,
                 "spike": d.spike_count,
                 "baseline": d.baseline_count,
                 "G²": d.g2,

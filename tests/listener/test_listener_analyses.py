@@ -132,6 +132,7 @@ def test_planted_spike_is_found_once_and_its_cause_ranked_first(store: SQLiteSto
     assert term is not None
     assert term.value in {"recal", "batteri", "fire", "batteri fire", "fire recal"}
     assert term.baseline_count == 0
+    assert term.label in {"recall", "battery", "fire", "battery fire", "fire recall"}
     author = explanation.top("author")
     assert author is not None
     assert author.value == SPIKE_AUTHOR
