@@ -4,7 +4,7 @@ Operators are the upper-case words ``AND``, ``OR``, ``NOT``, ``NEAR/n`` and ``ON
 case ``and`` is a word to search for); ``-`` directly before an operand negates it; ``//``
 at the start of a token starts a comment that runs to the end of the line. Everything else
 between whitespace, parentheses and double quotes is one atom, classified by its prefix
-(``#``, ``@``, ``raw:``, ``author:``...).
+(``#``, ``@``, ``raw:``, ``author:``...); ``$name`` refers to a reusable list.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ __all__ = ["MAX_FUZZY", "Token", "check_term", "tokenize"]
 MAX_FUZZY = 2
 """Largest edit distance a fuzzy term (``word~n``) may ask for."""
 
-TokenKind = Literal["LP", "RP", "AND", "OR", "NOT", "MINUS", "NEAR", "ATOM", "EOF"]
+TokenKind = Literal["LP", "RP", "AND", "OR", "NOT", "MINUS", "NEAR", "ATOM", "LIST", "EOF"]
 
 _NEAR_RE = re.compile(r"(O?)NEAR/(\S*)")
 _FUZZY_RE = re.compile(r"^(.*?)~(\d*)$", re.DOTALL)
 _STOP = frozenset('()"')
+_LIST_RE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Token:
     kind: TokenKind
     pos: int
     atom: Atom | None = None
+    name: str = ""
     distance: int = 0
     ordered: bool = False
 
@@ -206,6 +208,13 @@ def tokenize(text: str, *, limits: Limits = DEFAULT_LIMITS) -> list[Token]:
                 raise _error(f"{word} needs a distance in words", text, start, hint=f"write {word}/5")
             elif word == "-":
                 raise _error("'-' must be directly followed by what it excludes", text, start)
+            elif word.startswith("$"):
+                if not _LIST_RE.fullmatch(word):
+                    raise _error(
+                        f"{word!r} is not a list name", text, start, hint="write $name: letters, digits, _"
+                    )
+                tokens.append(Token("LIST", start, name=word[1:]))
+                continue
             else:
                 atom = _classify(word, start, text)
         atoms += 1

@@ -8,8 +8,10 @@ long before Python's recursion limit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from social_listen.core import DEFAULT_LIMITS, Limits, QuerySyntaxError, QueryTooComplex
-from social_listen.query._ast import And, Near, Node, Not, Or, Phrase, Raw, Term
+from social_listen.query._ast import And, Near, Node, Not, Or, Phrase, Raw, Term, iter_atoms
 from social_listen.query._lexer import Token, tokenize
 
 __all__ = ["HARD_MAX_DEPTH", "parse_tree"]
@@ -17,11 +19,16 @@ __all__ = ["HARD_MAX_DEPTH", "parse_tree"]
 HARD_MAX_DEPTH = 100
 """Depth never exceeded whatever the limits say: deeper trees would exhaust Python's stack."""
 
-_OPERAND_START = frozenset({"ATOM", "LP", "NOT", "MINUS"})
+_OPERAND_START = frozenset({"ATOM", "LIST", "LP", "NOT", "MINUS"})
 
 
 class _Parser:
-    def __init__(self, text: str, tokens: list[Token], max_depth: int) -> None:
+    def __init__(
+        self, text: str, tokens: list[Token], limits: Limits, lists: Mapping[str, Sequence[str]]
+    ) -> None:
+        self.limits = limits
+        self.lists = lists
+        max_depth = limits.max_query_depth
         self.text = text
         self.tokens = tokens
         self.index = 0
@@ -111,6 +118,9 @@ class _Parser:
             self.index += 1
             assert token.atom is not None
             return token.atom
+        if token.kind == "LIST":
+            self.index += 1
+            return self.expand_list(token)
         if token.kind == "LP":
             self.index += 1
             if self.current.kind == "RP":
@@ -128,12 +138,41 @@ class _Parser:
         name = "NEAR" if token.kind == "NEAR" else token.kind
         raise self.error(f"{name} needs an operand on its left", token.pos)
 
+    def expand_list(self, token: Token) -> Node:
+        items = self.lists.get(token.name)
+        if items is None:
+            known = ", ".join(f"${n}" for n in sorted(self.lists)) or "none"
+            raise self.error(
+                f"unknown list ${token.name}",
+                token.pos,
+                hint=f"pass lists={{...}} to parse(); known: {known}",
+            )
+        if isinstance(items, str) or not items:
+            raise self.error(f"the list ${token.name} must be a non-empty list of queries", token.pos)
+        nodes: list[Node] = []
+        for item in items:
+            try:
+                nodes.append(parse_tree(item, limits=self.limits))
+            except QuerySyntaxError as exc:
+                raise self.error(
+                    f"in list ${token.name}, item {item!r}: {exc.message} at position {exc.position}",
+                    token.pos,
+                ) from exc
+        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes), pos=token.pos)
+
 
 def _pos(node: Node) -> int:
     return node.pos
 
 
-def parse_tree(text: str, *, limits: Limits = DEFAULT_LIMITS) -> Node:
+def parse_tree(
+    text: str, *, limits: Limits = DEFAULT_LIMITS, lists: Mapping[str, Sequence[str]] | None = None
+) -> Node:
     """Parse query text into its AST root (see :func:`social_listen.query.parse`)."""
     tokens = tokenize(text, limits=limits)
-    return _Parser(text, tokens, limits.max_query_depth).parse()
+    root = _Parser(text, tokens, limits, lists or {}).parse()
+    if any(t.kind == "LIST" for t in tokens):
+        count = sum(1 for _ in iter_atoms(root))
+        if count > limits.max_query_terms:
+            raise QueryTooComplex(f"with its lists expanded the query has {count} terms, over the limit")
+    return root

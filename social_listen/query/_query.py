@@ -9,7 +9,7 @@ one-query :class:`~social_listen.query.MatcherSet`, the same engine that runs th
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from social_listen.core import DEFAULT_LIMITS, Limits, Mention
@@ -99,6 +99,7 @@ def parse(
     languages: Sequence[str] = DEFAULT_GUARD_LANGUAGES,
     min_zipf: float = DEFAULT_MIN_ZIPF,
     rarer_by: float = DEFAULT_RARER_BY,
+    lists: Mapping[str, Sequence[str]] | None = None,
 ) -> ParsedQuery:
     r"""Parse query text into a :class:`ParsedQuery`.
 
@@ -111,6 +112,8 @@ def parse(
         min_zipf: Word frequency (Zipf scale) from which the guard may treat a word as ordinary.
         rarer_by: A candidate at least this many Zipf points rarer than the fuzzy term is
             taken as a typo even when it is a known word.
+        lists: Reusable lists for ``$name`` references: each item is a query snippet and the
+            reference means any of them (``{"competitors": ["globex", '"initech corp"']}``).
 
     Returns:
         The parsed query.
@@ -132,6 +135,6 @@ def parse(
         acme AND (
                   ^
     """
-    root = parse_tree(text, limits=limits)
+    root = parse_tree(text, limits=limits, lists=lists)
     guard = GuardSpec(tuple(languages), min_zipf, rarer_by) if fuzzy_guard else None
     return ParsedQuery(root, text=text, guard=guard, limits=limits)

@@ -158,3 +158,26 @@ def test_too_complex_queries_fail_fast(text: str) -> None:
 def test_query_length_is_capped_before_lexing() -> None:
     with pytest.raises(QueryTooComplex, match="2000"):
         parse("a" * 2001)
+
+
+def test_reusable_lists_expand_to_an_or_group() -> None:
+    lists = {"issues": ["broken", "refund", '"not working"'], "competitors": ["globex", "initech"]}
+    q = parse("acme NEAR/3 $issues -$competitors", lists=lists)
+    assert unparse(q) == 'acme NEAR/3 (broken OR refund OR "not working") AND NOT (globex OR initech)'
+    assert q.matches("acme phone is not working")
+    assert not q.matches("acme broken, globex fine")
+    assert parse(unparse(q)) == q
+
+
+@pytest.mark.reliability(36)
+def test_unknown_or_bad_lists_are_syntax_errors() -> None:
+    with pytest.raises(QuerySyntaxError, match=r"unknown list \$x"):
+        parse("acme $x")
+    with pytest.raises(QuerySyntaxError, match="item 'a AND'"):
+        parse("$bad", lists={"bad": ["a AND"]})
+
+
+@pytest.mark.reliability(37)
+def test_lists_count_towards_the_term_limit() -> None:
+    with pytest.raises(QueryTooComplex):
+        parse("$many", lists={"many": [f"w{i}" for i in range(300)]})
