@@ -115,7 +115,7 @@ def load(path: Path, size: int, seed: int) -> SQLiteStore:
         batch = [m.model_copy(update={"native_id": str(offset + int(m.native_id))}) for m in batch]
         for i in range(0, len(batch), 5000):
             store.commit_page(Page(mentions=tuple(batch[i : i + 5000])), SourceState(), source_key="bench")
-    print(f"loaded {size:,} mentions in {time.perf_counter() - started:.1f} s into {path}")
+    print(f"loaded {size:,} mentions in {time.perf_counter() - started:.1f} s into {path}", flush=True)
     return store
 
 
@@ -159,10 +159,13 @@ def main() -> None:
             report.to_json()
             return report
 
+        started = time.perf_counter()
         report = run()  # warm-up
+        print(f"warm-up report: {time.perf_counter() - started:.2f} s", flush=True)
         started = time.perf_counter()
         expected = baseline(store, since, until)
         baseline_s = time.perf_counter() - started
+        print(f"baseline computed in {baseline_s:.2f} s", flush=True)
         got = ours(report)
         assert got["daily"] == expected["daily"], "daily volume differs from the baseline"
         assert got["share"] == expected["share"], "share of voice differs from the baseline"
@@ -175,6 +178,7 @@ def main() -> None:
             started = time.perf_counter()
             report = run()
             timings.append(time.perf_counter() - started)
+            print(f"report run {len(timings)}: {timings[-1]:.2f} s", flush=True)
         report_s = statistics.median(timings)
         in_period = store.count(Filter(since=since, until=until))
         print(f"mentions in store: {store.count():,}; in the report period: {in_period:,}")
