@@ -214,7 +214,7 @@ def main() -> None:
     stages: dict[str, Callable[[], object]] = {
         "normalize": lambda: [normalize(t) for t in texts],
         "match": lambda: [matcher.scan(p) for p in posts],
-        "language": lambda: detector.detect_batch(texts),
+        "language": lambda: [detector.detect_batch(texts[i : i + 512]) for i in range(0, n, 512)],
         "sentiment": lambda: [
             scorer.score(t, language=lang, spans=sp)
             for t, lang, sp in zip(texts, languages, spans, strict=True)

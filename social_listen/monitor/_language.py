@@ -36,6 +36,7 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
     "en", "hu", "ro", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sk", "ru", "uk", "tr", "sv",
 )  # fmt: skip
 _NOISE = re.compile(r"(?:https?://|www\.)\S+|[@#]\w+|&\w+;|[^\w\s'’.,!?-]+")
+_CHUNK = 256
 _THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
 
 
@@ -108,11 +109,14 @@ class LanguageDetector:
             ) from exc
         self._identifier = identifier
         self._fast = all(
-            hasattr(identifier, name) for name in ("tk_nextmove", "_rowbase", "tk_output", "nb_ptc", "nb_pc")
+            hasattr(identifier, name)
+            for name in ("tk_nextmove", "_rowbase", "tk_output", "nb_ptc", "nb_pc", "nb_classes", "_encode")
         )
-        if self._fast:
+        try:  # the vectorised path uses py3langid internals (0.4); older versions classify one by one
             from py3langid.langid import visit_counts
-
+        except ImportError:  # pragma: no cover - depends on the installed py3langid
+            self._fast = False
+        if self._fast:
             self._visit = visit_counts
             self._ptc = np.asarray(identifier.nb_ptc, dtype=np.float32)
             self._pc = np.asarray(identifier.nb_pc, dtype=np.float32)
@@ -130,27 +134,30 @@ class LanguageDetector:
         """The language of each text, scored in one vectorised pass."""
         cleaned = [self._clean(t) for t in texts]
         out: list[LanguageGuess | None] = [None] * len(cleaned)
-        todo: list[tuple[int, bytes]] = []
+        todo: list[tuple[int, str]] = []
         for i, text in enumerate(cleaned):
             if _THREE_LETTERS.search(text) is None:
                 out[i] = LanguageGuess(None, 0.0)
             else:
-                todo.append((i, self._identifier._encode(text)))
+                todo.append((i, text))
         if todo and self._fast:
-            self._score_fast(todo, out)
+            for start in range(0, len(todo), _CHUNK):  # bounded temporary arrays
+                self._score_fast(todo[start : start + _CHUNK], out)
         else:
-            for i, data in todo:
-                lang, conf = self._identifier.classify(data)
+            for i, text in todo:
+                lang, conf = self._identifier.classify(text)
                 out[i] = LanguageGuess(str(lang), max(0.0, min(1.0, float(conf))))
         return [g if g is not None else LanguageGuess(None, 0.0) for g in out]
 
-    def _score_fast(self, todo: list[tuple[int, bytes]], out: list[LanguageGuess | None]) -> None:
+    def _score_fast(self, todo: list[tuple[int, str]], out: list[LanguageGuess | None]) -> None:
         ident = self._identifier
+        encode = ident._encode
         feats: list[int] = []
         counts: list[int] = []
         offsets: list[int] = []
         kept: list[tuple[int, int]] = []
-        for i, data in todo:
+        for i, text in todo:
+            data = encode(text)
             visits = self._visit(ident.tk_nextmove, ident._rowbase, ident.tk_output, data)
             if not visits:
                 out[i] = LanguageGuess(None, 0.0)

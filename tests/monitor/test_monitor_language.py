@@ -77,3 +77,12 @@ def test_choose_language_keeps_the_platform_claim_when_unsure() -> None:
     assert choose_language(None, LanguageGuess("ro", 0.6)) == "ro"
     assert choose_language(None, LanguageGuess("ro", 0.3)) is None
     assert choose_language("pt-BR", LanguageGuess(None, 0.0)) == "pt"
+
+
+def test_one_by_one_fallback_gives_the_same_answers(detector: LanguageDetector) -> None:
+    slow = LanguageDetector(languages=detector.languages)
+    slow._fast = False  # what an older py3langid without the batch internals gets
+    texts = [*POSTS.values(), "", "ok then"]
+    for fast_guess, slow_guess in zip(detector.detect_batch(texts), slow.detect_batch(texts), strict=True):
+        assert fast_guess.language == slow_guess.language
+        assert fast_guess.confidence == pytest.approx(slow_guess.confidence, abs=1e-4)
