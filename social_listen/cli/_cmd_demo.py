@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from social_listen.cli._app import AppContext, emit
-from social_listen.cli._common import format_time, preview, print_table, spinner
+from social_listen.cli._common import format_time, preview, print_table
 
 __all__ = ["COMMANDS"]
 
@@ -43,8 +43,8 @@ def demo(app: AppContext, out: Path, seed: int, open_report: bool) -> None:
         if not app.quiet:
             click.echo(line, err=app.as_json)
 
-    with spinner(app, "running the demo"):
-        result = run_demo(out, seed=seed, progress=say)
+    # No spinner: the demo prints its own progress line by line.
+    result = run_demo(out, seed=seed, progress=say)
     top = [
         {
             "urgency": m.urgency.value if m.urgency else None,

@@ -99,7 +99,7 @@ def _rows(mentions: list[Any], *, tz: str) -> list[tuple[str, ...]]:
         (
             f"{m.urgency.value:.0f}" if m.urgency else "-",
             m.source,
-            preview(m.native_id, width=24),
+            m.native_id,
             preview(m.author.handle, width=24) if m.author else "-",
             format_time(m.created_at, tz=tz),
             preview(m.text or m.title or ""),
@@ -268,7 +268,7 @@ def stats(app: AppContext, by: str, sla: str | None) -> None:
                 [
                     (
                         b.source,
-                        preview(b.native_id, width=24),
+                        b.native_id,
                         format_time(b.created_at, tz=app.settings.timezone),
                         format_duration(b.waited_s),
                         "yes" if b.responded else "no",

@@ -120,10 +120,21 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, title:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*headers, title=title)
+        console = Console()
+        longest = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+        fixed = sum(longest[:-1]) + 3 * len(headers) + 1
+        # Every column but the last (the text) keeps its full width (ids are typed back into
+        # 'inbox set'); the text gets what is left, with an ellipsis.
+        text_width = max(20, console.width - fixed)
+        table = Table(title=title)
+        for index, header in enumerate(headers):
+            if index == len(headers) - 1:
+                table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=text_width)
+            else:
+                table.add_column(header, no_wrap=True, min_width=longest[index])
         for row in cells:
             table.add_row(*row)
-        Console().print(table)
+        Console(width=max(console.width, fixed + text_width)).print(table)
         return
     if title:
         click.echo(title)
