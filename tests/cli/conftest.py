@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,23 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return write_config(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def collected_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store after one real ``collect --since`` of the fake week, made once per session."""
+    folder = tmp_path_factory.mktemp("collected")
+    with pytest.MonkeyPatch.context() as patch:
+        use_transport(patch, FakeHackerNews(POSTS))
+        config = write_config(folder)
+        args = ["--config", str(config), "--quiet", "collect", "--since", START.date().isoformat()]
+        assert main(args) == 0
+    return folder / "sl.sqlite"
+
+
 @pytest.fixture
-def collected(config: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """The configuration after one ``collect --since`` (the store holds the week)."""
-    assert main(["--config", str(config), "--quiet", "collect", "--since", START.date().isoformat()]) == 0
-    capsys.readouterr()
+def collected(config: Path, collected_store: Path) -> Path:
+    """The configuration after one ``collect --since`` (a private copy of the collected store)."""
+    for suffix in ("", "-wal", "-shm"):
+        source = collected_store.with_name(collected_store.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, config.with_name("sl.sqlite" + suffix))
     return config
