@@ -233,8 +233,9 @@ class MatcherSet:
                 return False
         if program.token_automaton is not None:
             cache = self._token_cache
-            for token in set(word_list):
-                found = cache.get(token)
+            get = cache.get
+            for token in word_list:  # repeats cost a dict lookup, less than building a set
+                found = get(token)
                 if found is None:
                     found = self._token_atoms(token)
                     if len(cache) >= _MEMO_MAX:
