@@ -21,9 +21,9 @@ import click
 
 from social_listen.cli import _common
 from social_listen.cli._app import AppContext, emit
-from social_listen.cli._common import format_duration, format_time, parse_when, print_table, spinner
+from social_listen.cli._common import format_duration, format_time, live_status, parse_when, print_table
 from social_listen.config import build_monitor
-from social_listen.core import SourceState, utcnow
+from social_listen.core import Page, SourceState, utcnow
 
 if TYPE_CHECKING:
     from social_listen.monitor import CycleReport, Monitor
@@ -32,23 +32,33 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS"]
 
 
-class _StartOver:
-    """A store view whose checkpoints read as empty once per source, so a run starts over.
+class _StoreView:
+    """The monitor's store as ``collect`` needs it: checkpoints that start over, live counts.
 
-    The monitor loads a source's state at the start of its poll; answering ``None`` there makes
-    the client begin at the query's ``since``. Everything else (writes, the new checkpoint,
-    reads of mentions) goes to the real store, so the stored checkpoint moves on as usual.
+    With ``start_over`` a source's checkpoint reads as empty the first time the monitor loads
+    it (at the start of its poll), so the client begins at the query's ``since``; the new
+    checkpoint is still written to the real store. ``on_page`` hears of every committed page
+    (source key, mentions in it). Everything else goes to the real store untouched.
     """
 
-    def __init__(self, store: SQLStoreBase) -> None:
+    def __init__(
+        self, store: SQLStoreBase, *, start_over: bool, on_page: Callable[[str, int], None] | None = None
+    ) -> None:
         self._store = store
+        self._start_over = start_over
+        self._on_page = on_page
         self._fresh: set[str] = set()
 
     def load_state(self, source_key: str) -> SourceState | None:
-        if source_key not in self._fresh:
+        if self._start_over and source_key not in self._fresh:
             self._fresh.add(source_key)
             return None
         return self._store.load_state(source_key)
+
+    def commit_page(self, page: Page, state: SourceState, *, source_key: str, **options: Any) -> None:
+        self._store.commit_page(page, state, source_key=source_key, **options)
+        if self._on_page is not None:
+            self._on_page(source_key, len(page.mentions))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
@@ -144,15 +154,26 @@ def collect(app: AppContext, since: str | None, resume: bool) -> None:
     if not resume and start is None:
         raise click.UsageError("--no-resume starts over from --since: give --since too")
     monitor = _build(app, since=start)
+    real_store = monitor.store
+    pages: dict[str, list[int]] = {}
     try:
-        if not resume:
-            monitor.store = cast("SQLStoreBase", _StartOver(monitor.store))
-        with spinner(app, f"collecting from {len(monitor.sources)} sources"):
+        with live_status(app, f"collecting from {len(monitor.sources)} sources") as status:
+
+            def _on_page(key: str, mentions: int) -> None:
+                counts = pages.setdefault(key, [0, 0])
+                counts[0] += 1
+                counts[1] += mentions
+                status(f"{key}: {counts[0]} pages, {counts[1]} mentions")
+
+            view = _StoreView(real_store, start_over=not resume, on_page=_on_page)
+            monitor.store = cast("SQLStoreBase", view)
             cycle = monitor.run_once(force=True)
         summary = _cycle_summary(monitor, cycle, tz=app.settings.timezone)
+        for item in summary["sources"]:
+            item["pages"] = pages.get(item["source"], [0, 0])[0]
     finally:
         monitor.client.close()
-        monitor.store.close()
+        real_store.close()
     if app.as_json:
         emit(app, summary)
     elif not app.quiet or cycle.errors:

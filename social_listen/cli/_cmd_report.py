@@ -7,6 +7,7 @@ large stores.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from social_listen.cli._app import AppContext, emit
 from social_listen.cli._common import open_app_store, parse_when, spinner
 from social_listen.config import build_brand_profiles
 from social_listen.core import utcnow
+from social_listen.store import FREQUENCIES
 
 __all__ = ["COMMANDS"]
 
@@ -74,6 +76,11 @@ def report(
     if start >= end:
         raise click.BadParameter(
             f"the period is empty ({start:%Y-%m-%d %H:%M} >= {end:%Y-%m-%d %H:%M})", param_hint="--since"
+        )
+    if not re.fullmatch(r"[1-9]?\d*(" + "|".join(FREQUENCIES) + ")", freq):
+        raise click.BadParameter(
+            f"unknown frequency {freq!r}: use {', '.join(FREQUENCIES)}, or a multiple such as 6hour",
+            param_hint="--freq",
         )
     zone = tz or app.settings.timezone
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from social_listen.store._base import SQLStoreBase
 __all__ = [
     "format_duration",
     "format_time",
+    "live_status",
     "make_client",
     "open_app_store",
     "parse_when",
@@ -103,7 +104,7 @@ def format_duration(value: timedelta | float | None) -> str:
     if hours:
         return f"{sign}{hours}h {minutes:02d}m"
     if minutes:
-        return f"{sign}{minutes}m {secs:02d}s"
+        return f"{sign}{minutes}m" + (f" {secs:02d}s" if secs else "")
     return f"{sign}{secs}s"
 
 
@@ -154,3 +155,15 @@ def spinner(app: AppContext, message: str) -> Iterator[None]:
 
     with Console(stderr=True).status(message):
         yield
+
+
+@contextmanager
+def live_status(app: AppContext, message: str) -> Iterator[Callable[[str], None]]:
+    """Like :func:`spinner`, yielding a function that replaces the spinner's text."""
+    if not app.show_progress:
+        yield lambda text: None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message) as status:
+        yield status.update

@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -112,3 +114,24 @@ def test_watch_stops_cleanly_on_sigterm(
     assert "stopped after 1 cycles" in err
     assert stored(config) > 0  # the cycle in progress finished and committed
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_collect_progress_counts_pages_and_mentions_live(
+    config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from social_listen.cli import _cmd_collect
+
+    messages: list[str] = []
+
+    @contextmanager
+    def recording_status(app: object, message: str) -> Iterator[Callable[[str], None]]:
+        messages.append(message)
+        yield messages.append
+
+    monkeypatch.setattr(_cmd_collect, "live_status", recording_status)
+    assert main(["--config", str(config), "--json", "collect", "--since", START.date().isoformat()]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    pages = summary["sources"][0]["pages"]
+    assert messages[0] == "collecting from 1 sources"
+    assert len(messages) == 1 + pages >= 2
+    assert messages[-1] == f"hackernews:hackernews: {pages} pages, {summary['mentions']} mentions"

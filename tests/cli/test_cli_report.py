@@ -47,4 +47,6 @@ def test_report_rejects_bad_periods_and_zones(collected: Path, capsys: pytest.Ca
     assert "empty" in capsys.readouterr().err
     assert main([*base, "--tz", "Mars/Olympus"]) == 2
     assert "Mars/Olympus" in capsys.readouterr().err
+    assert main([*base, "--freq", "fortnight"]) == 2
+    assert "fortnight" in capsys.readouterr().err
     assert main(["report", "--brand", "Lunaro"]) == 2  # -o is required
