@@ -38,7 +38,7 @@ __all__ = [
 
 SIGNIFICANT_G2 = 10.83  # chi-square, 1 degree of freedom, p = 0.001
 _EXAMPLE_CHARS = 280
-_EXAMPLE_POOL = 100
+_EXAMPLE_POOL = 30
 _METRICS = ("count", "mean_sentiment", "count_negative", "count_scored")
 
 
@@ -233,7 +233,7 @@ def themes(
         until: Period end (exclusive).
         n: How many themes.
         min_count: Ignore terms in fewer mentions.
-        examples: Example mentions per theme (the most engaging of its 100 newest).
+        examples: Example mentions per theme (the most engaging of its 30 newest).
         exclude: Terms to leave out (the brand's own name, as :func:`extract_terms` gives it).
         where: Narrow the mentions (``Filter(intents=("complaint",))`` for complaints).
 
