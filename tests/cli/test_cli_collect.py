@@ -95,6 +95,17 @@ def test_watch_runs_cycles_and_stops(config: Path, capsys: pytest.CaptureFixture
     assert stored(config) > 0
 
 
+def test_watch_json_prints_one_line_per_cycle(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", str(config), "--json", "watch", "--cycles", "1"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 1
+    cycle = json.loads(lines[0])
+    assert cycle["polled"] == ["hackernews:hackernews"]
+    assert cycle["mentions"] > 0
+    assert captured.err == ""  # no chatter around the JSON
+
+
 def test_watch_stops_cleanly_on_sigterm(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

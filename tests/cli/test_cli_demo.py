@@ -98,5 +98,8 @@ def test_demo_prints_paths_and_the_inbox_table(
     assert f"report:   {tmp_path / 'report.html'}" in out
     row = next(line for line in out.splitlines() if "foodcritic_maria" in line)
     assert row.split()[:4] == ["57", "mastodon", "foodcritic_maria", "2026-11-25"]
-    assert main(["--quiet", "demo", "--out", str(tmp_path)]) == 0
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    assert main(["--quiet", "demo", "--out", str(tmp_path), "--open"]) == 0
     assert "generated" not in capsys.readouterr().out
+    assert opened == [(tmp_path / "report.html").resolve().as_uri()]
