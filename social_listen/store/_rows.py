@@ -21,6 +21,7 @@ __all__ = [
     "TAG_COLUMNS",
     "dumps",
     "from_us",
+    "loads",
     "mention_from_row",
     "mention_rows",
     "to_us",
@@ -98,16 +99,32 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
+_STDLIB = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
 
+try:  # orjson (the ``speed`` extra) encodes raw payloads about five times faster
+    import orjson
 
-def dumps(value: Any) -> str:
-    """Compact JSON (non-ASCII kept, unknown types as strings)."""
-    return _ENCODER.encode(value)
+    _OPTIONS = orjson.OPT_NON_STR_KEYS
+
+    def dumps(value: Any) -> str:
+        """Compact JSON (non-ASCII kept, unknown types as strings)."""
+        try:
+            return orjson.dumps(value, default=_default, option=_OPTIONS).decode()
+        except (TypeError, orjson.JSONEncodeError):  # e.g. integers beyond 64 bits
+            return _STDLIB.encode(value)
+
+    loads: Any = orjson.loads
+except ImportError:  # pragma: no cover - exercised when the extra is absent
+
+    def dumps(value: Any) -> str:
+        """Compact JSON (non-ASCII kept, unknown types as strings)."""
+        return _STDLIB.encode(value)
+
+    loads = json.loads
 
 
 def _list(values: Sequence[str] | frozenset[str]) -> str:
-    return _ENCODER.encode(list(values)) if values else "[]"
+    return dumps(list(values)) if values else "[]"
 
 
 def to_us(value: datetime) -> int:
@@ -175,7 +192,7 @@ def derived_json(mention: Mention) -> str:
         value = getattr(mention, name)
         if value is not None:
             out[name] = value.model_dump(mode="json")
-    return _ENCODER.encode(out) if out else "{}"
+    return dumps(out) if out else "{}"
 
 
 def tag_values(mention: Mention) -> list[tuple[str, str]]:
@@ -267,10 +284,10 @@ def mention_rows(
         _list(mention.hashtags),
         _list(mention.mentioned_handles),
         _list(mention.terms),
-        _ENCODER.encode(dict(mention.extras)) if mention.extras else "{}",
+        dumps(dict(mention.extras)) if mention.extras else "{}",
         derived_json(mention),
         mention.schema_version,
-        None if mention.raw is None else _clean(_ENCODER.encode(mention.raw)),
+        None if mention.raw is None else _clean(dumps(mention.raw)),
     )
     return narrow, body, tag_rows(tag_values(mention), mention_id, narrow)
 
@@ -324,14 +341,14 @@ def mention_from_row(row: Sequence[Any]) -> Mention:
         "thread_id": narrow["thread_id"],
         "channel": narrow["channel"],
         "query": narrow["query"],
-        "brands": json.loads(body["brands"]),
-        "flags": json.loads(body["flags"]),
-        "links": json.loads(body["links"]),
-        "hashtags": json.loads(body["hashtags"]),
-        "mentioned_handles": json.loads(body["mentioned_handles"]),
-        "terms": json.loads(body["terms"]),
-        "extras": json.loads(body["extras"]),
-        "raw": None if body["raw"] is None else json.loads(body["raw"]),
+        "brands": loads(body["brands"]),
+        "flags": loads(body["flags"]),
+        "links": loads(body["links"]),
+        "hashtags": loads(body["hashtags"]),
+        "mentioned_handles": loads(body["mentioned_handles"]),
+        "terms": loads(body["terms"]),
+        "extras": loads(body["extras"]),
+        "raw": None if body["raw"] is None else loads(body["raw"]),
     }
     if handle is not None:
         verified = narrow["author_verified"]
@@ -343,5 +360,5 @@ def mention_from_row(row: Sequence[Any]) -> Mention:
             "followers": narrow["author_followers"],
             "verified": None if verified is None else bool(verified),
         }
-    data.update(json.loads(body["derived"]))
+    data.update(loads(body["derived"]))
     return Mention.model_validate(data)
