@@ -10,6 +10,7 @@ the cycle in progress.
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from collections.abc import Callable
@@ -64,7 +65,10 @@ class _StoreView:
         return getattr(self._store, name)
 
 
-def _cycle_summary(monitor: Monitor, cycle: CycleReport, *, tz: str) -> dict[str, Any]:
+def _cycle_summary(
+    monitor: Monitor, cycle: CycleReport, *, tz: str, pages: dict[str, list[int]]
+) -> dict[str, Any]:
+    """What a cycle did, per source: pages and mentions committed, newest mention, lag, error."""
     now = utcnow()
     sources = []
     for health in monitor.health():
@@ -74,7 +78,8 @@ def _cycle_summary(monitor: Monitor, cycle: CycleReport, *, tz: str) -> dict[str
         sources.append(
             {
                 "source": health.key,
-                "mentions": health.mentions_collected,
+                "pages": pages.get(health.key, [0, 0])[0],
+                "mentions": pages.get(health.key, [0, 0])[1],
                 "newest": health.newest_mention.isoformat() if health.newest_mention else None,
                 "lag_s": lag.total_seconds() if lag is not None else None,
                 "error": cycle.errors.get(health.key),
@@ -92,6 +97,13 @@ def _cycle_summary(monitor: Monitor, cycle: CycleReport, *, tz: str) -> dict[str
         "sources": sources,
         "timezone": tz,
     }
+
+
+def _count_page(pages: dict[str, list[int]], key: str, mentions: int) -> list[int]:
+    counts = pages.setdefault(key, [0, 0])
+    counts[0] += 1
+    counts[1] += mentions
+    return counts
 
 
 def _print_cycle(summary: dict[str, Any]) -> None:
@@ -160,17 +172,13 @@ def collect(app: AppContext, since: str | None, resume: bool) -> None:
         with live_status(app, f"collecting from {len(monitor.sources)} sources") as status:
 
             def _on_page(key: str, mentions: int) -> None:
-                counts = pages.setdefault(key, [0, 0])
-                counts[0] += 1
-                counts[1] += mentions
+                counts = _count_page(pages, key, mentions)
                 status(f"{key}: {counts[0]} pages, {counts[1]} mentions")
 
             view = _StoreView(real_store, start_over=not resume, on_page=_on_page)
             monitor.store = cast("SQLStoreBase", view)
             cycle = monitor.run_once(force=True)
-        summary = _cycle_summary(monitor, cycle, tz=app.settings.timezone)
-        for item in summary["sources"]:
-            item["pages"] = pages.get(item["source"], [0, 0])[0]
+        summary = _cycle_summary(monitor, cycle, tz=app.settings.timezone, pages=pages)
     finally:
         monitor.client.close()
         real_store.close()
@@ -228,6 +236,13 @@ def watch(app: AppContext, cycles: int | None) -> None:
       social-listen --config social-listen.toml watch
     """
     monitor = _build(app, since=None)
+    real_store = monitor.store
+    pages: dict[str, list[int]] = {}
+
+    def _on_page(key: str, mentions: int) -> None:
+        _count_page(pages, key, mentions)
+
+    monitor.store = cast("SQLStoreBase", _StoreView(real_store, start_over=False, on_page=_on_page))
     stop = threading.Event()
     previous: dict[int, Any] = {}
 
@@ -237,9 +252,10 @@ def watch(app: AppContext, cycles: int | None) -> None:
         stop.set()
 
     def _report(cycle: CycleReport) -> None:
-        summary = _cycle_summary(monitor, cycle, tz=app.settings.timezone)
+        summary = _cycle_summary(monitor, cycle, tz=app.settings.timezone, pages=pages)
+        pages.clear()
         if app.as_json:
-            click.echo(_json_line(summary))
+            click.echo(json.dumps(summary, default=str, ensure_ascii=False))
         elif not app.quiet:
             click.echo(f"cycle at {format_time(cycle.started_at, tz=app.settings.timezone)}")
             _print_cycle(summary)
@@ -255,15 +271,9 @@ def watch(app: AppContext, cycles: int | None) -> None:
         for number, handler in previous.items():
             signal.signal(number, handler)
         monitor.client.close()
-        monitor.store.close()
+        real_store.close()
     if not app.quiet and not app.as_json:
         click.echo(f"stopped after {ran} cycles", err=True)
-
-
-def _json_line(data: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(data, default=str, ensure_ascii=False)
 
 
 COMMANDS: tuple[click.Command, ...] = (collect, watch)
