@@ -200,17 +200,21 @@ def _charts(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
     points = [p for p in report.volume.rows if p.group is None]
     x = [p.bucket.isoformat() for p in points]
     volume = go.Figure(go.Scatter(x=x, y=[p.count for p in points], mode="lines+markers", name="mentions"))
-    spike_x = [s.at.isoformat() for s in report.spikes]
-    if spike_x:
-        by_time = {p.bucket.isoformat(): p.count for p in points}
+    # Each spike is marked on the chart bucket that contains it (spikes are found hourly).
+    marks = [
+        max((p for p in points if p.bucket <= s.at), key=lambda p: p.bucket, default=None)
+        for s in report.spikes
+    ]
+    shown = [(s, p) for s, p in zip(report.spikes, marks, strict=True) if p is not None]
+    if shown:
         volume.add_trace(
             go.Scatter(
-                x=spike_x,
-                y=[s.count for s in report.spikes],
+                x=[p.bucket.isoformat() for _, p in shown],
+                y=[p.count for _, p in shown],
                 mode="markers",
                 name="spike",
-                marker={"size": 12, "color": "crimson", "symbol": "x"},
-                customdata=[by_time.get(t) for t in spike_x],
+                marker={"size": 14, "color": "crimson", "symbol": "x"},
+                text=[_label(f"spike at {s.at:%Y-%m-%d %H:%M}: {s.count} mentions") for s, _ in shown],
             )
         )
     charts.append(("chart-volume", "Mentions over time", volume))
