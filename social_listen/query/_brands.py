@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from social_listen.core import DEFAULT_LIMITS, Limits, Mention
-from social_listen.query._ast import And, Handle, Node, Not, Or, Phrase, Term
+from social_listen.query._ast import And, Handle, Node, Not, Or, Phrase, Term, iter_atoms
 from social_listen.query._ast import Field as FieldNode
 from social_listen.query._atoms import GuardSpec, atom_spec
 from social_listen.query._guard import DEFAULT_MIN_ZIPF, DEFAULT_RARER_BY
@@ -162,11 +163,16 @@ class BrandProfile(BaseModel):
         """The profile as a parsed query, with the fuzzy guard keyed to the profile's context.
 
         A typo of the name that is an ordinary word is accepted when one of the profile's
-        products, handles, domains or required context words occurs in the same post.
+        products, handles, domains or required context words occurs in the same post. The
+        result is cached per profile and limits (both are immutable).
         """
+        return _compile(self, limits)
+
+    def _compile_uncached(self, limits: Limits) -> ParsedQuery:
         root = self.to_ast(limits=limits)
         _, context_nodes = self._brand_nodes()
-        context_nodes = [*context_nodes, *(parse_tree(t, limits=limits) for t in self.required_context)]
+        for text in self.required_context:
+            context_nodes.extend(iter_atoms(parse_tree(text, limits=limits)))
         keys = tuple(
             atom_spec(node, None).key
             for node in context_nodes
@@ -212,3 +218,8 @@ class BrandProfile(BaseModel):
         return VariantReport(
             brand=self.name, matched=dict(counts), kinds=kinds, unmatched=unmatched, items=matched_items
         )
+
+
+@lru_cache(maxsize=512)
+def _compile(profile: BrandProfile, limits: Limits) -> ParsedQuery:
+    return profile._compile_uncached(limits)

@@ -157,3 +157,10 @@ def test_matcher_set_accepts_text_parsed_and_profiles_and_author_fields() -> Non
     m = post("new phone #launch", author=Author(handle="jane"), hashtags=("launch",))
     assert matcher.match(m) == ["text", "parsed"]
     assert matcher.match(post("x", hashtags=("launch",))) == ["parsed"]
+
+
+def test_required_context_lifts_the_guard_and_compile_is_cached() -> None:
+    applx = BrandProfile(name="Applx", required_context=["iphone OR mac"])
+    assert applx.compile() is applx.compile()
+    assert applx.compile().matches("apple iphone")  # "apple" is ordinary, but the context says so
+    assert not BrandProfile(name="Applx").compile().matches("apple pie")
