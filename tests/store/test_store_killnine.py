@@ -86,6 +86,7 @@ class Zygote:
 
 @pytest.mark.integration
 @pytest.mark.reliability(31)
+@pytest.mark.timeout(300)
 def test_kill_nine_at_random_points(tmp_path: Path) -> None:
     path = tmp_path / "collector.db"
     rng = random.Random(31)

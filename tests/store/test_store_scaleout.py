@@ -29,6 +29,7 @@ def _start(dsn: str, schema: str, holder: str, log: Path) -> subprocess.Popen[by
 
 @pytest.mark.postgres
 @pytest.mark.integration
+@pytest.mark.timeout(300)
 def test_two_collectors_no_duplicate_no_gap_after_a_kill(pg_schema: tuple[str, str], tmp_path: Path) -> None:
     from social_listen.store import PostgresStore
 
