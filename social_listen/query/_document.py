@@ -45,9 +45,10 @@ class Document:
     Args:
         item: A :class:`~social_listen.core.Mention` or plain text.
         max_chars: Text beyond this many characters is not matched (flag ``text_capped``).
+        word_list: ``fold_words`` of the uncapped combined text, if already computed.
     """
 
-    def __init__(self, item: Mention | str, *, max_chars: int) -> None:
+    def __init__(self, item: Mention | str, *, max_chars: int, word_list: list[str] | None = None) -> None:
         self.mention: Mention | None = None
         if isinstance(item, str):
             self.title = ""
@@ -59,7 +60,8 @@ class Document:
         combined = f"{self.title}\n{self.body}" if self.title else self.body
         self.capped = len(combined) > max_chars
         self.combined = combined[:max_chars] if self.capped else combined
-        self.word_list = fold_words(self.combined)
+        # word_list: the caller's fold_words(combined) when it already has it (not capped).
+        self.word_list = word_list if word_list is not None and not self.capped else fold_words(self.combined)
         self.words = " " + " ".join(self.word_list) + " "
 
     @cached_property

@@ -204,16 +204,17 @@ class MatcherSet:
             >>> MatcherSet({"a": "acme~1"}).match("my acmme phone")
             ['a']
         """
-        if self._certain_miss(item):
+        words = self._certain_miss(item)
+        if words is True:
             return []
-        doc = Document(item, max_chars=self._limits.max_text_chars)
+        doc = Document(item, max_chars=self._limits.max_text_chars, word_list=words or None)
         return [self._names[i] for i in self._matching(Run(self, doc, doc.words))]
 
-    def _certain_miss(self, item: Mention | str) -> bool:
+    def _certain_miss(self, item: Mention | str) -> bool | list[str]:
         """True when no query can match: no atom seed occurs (the common case, kept lean).
 
-        Anything else (a hit, a long text, hashtag fields, queries that need no atom) takes
-        the full path, which computes the same answer from scratch.
+        Otherwise False, or the folded words when they were computed (a hit): the full path
+        (hashtag fields, long texts, queries that need no atom, hits) reuses them.
         """
         program = self._program
         if program.always:
@@ -230,7 +231,7 @@ class MatcherSet:
         automaton = program.automaton
         if automaton is not None:
             for _ in automaton.iter(" " + " ".join(word_list) + " "):
-                return False
+                return word_list
         if program.token_automaton is not None:
             cache = self._token_cache
             get = cache.get
@@ -242,7 +243,7 @@ class MatcherSet:
                         cache.clear()
                     cache[token] = found
                 if found:
-                    return False
+                    return word_list
         return True
 
     def match_batch(self, items: Iterable[Mention | str]) -> list[list[str]]:
