@@ -181,3 +181,14 @@ def test_unknown_or_bad_lists_are_syntax_errors() -> None:
 def test_lists_count_towards_the_term_limit() -> None:
     with pytest.raises(QueryTooComplex):
         parse("$many", lists={"many": [f"w{i}" for i in range(300)]})
+
+
+@pytest.mark.reliability(38)
+def test_pathological_wildcards_on_long_text_do_not_backtrack() -> None:
+    from social_listen.query import glob_match
+
+    # A backtracking regex needs on the order of n**5 steps here; the glob matcher is one pass.
+    assert not glob_match("a*a*a*a*a*b", "a" * 1_000_000)
+    assert glob_match("a*a*a*a*a*b", "a" * 1_000_000 + "b")
+    assert not parse("a*a*a*a*a*b").matches(("a" * 50_000 + " ") * 2)
+    assert parse("url:*a*a*a*a*b").matches("see https://x.io/" + "a" * 50_000 + "b")
