@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import re
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import anyio
@@ -242,6 +243,50 @@ def _next_hop(response: httpx.Response, hops: int, ctx: SendContext) -> httpx.Re
     return following
 
 
+class _Walk:
+    """One request's way through redirects, sans I/O: what to send next, what to read."""
+
+    def __init__(self, request: httpx.Request, ctx: SendContext) -> None:
+        self.request = request
+        self.ctx = ctx
+        self.hops = 0
+        self.deadline = ctx.clock() + ctx.limits.request_deadline
+
+    def outgoing(self) -> httpx.Request:
+        """The next request to send, checked by the egress guard and counted."""
+        _check_deadline(self.deadline, self.ctx)
+        self.ctx.guard.check_url(self.request.url, source=self.ctx.source)
+        self.ctx.on_send()
+        return self.request
+
+    def route(self, streamed: httpx.Response) -> BodyReader | None:
+        """A reader for the final response's body, or ``None`` to follow a redirect."""
+        following = _next_hop(streamed, self.hops, self.ctx)
+        if following is not None:
+            self.request, self.hops = following, self.hops + 1
+            return None
+        limits = self.ctx.limits
+        return BodyReader(
+            streamed,
+            max_raw=limits.max_body_bytes,
+            max_decoded=limits.max_decoded_bytes,
+            source=self.ctx.source,
+        )
+
+    def feed(self, reader: BodyReader, chunk: bytes) -> None:
+        """Add a chunk to the body, within the caps and the deadline."""
+        reader.feed(chunk)
+        _check_deadline(self.deadline, self.ctx)
+
+
+@contextmanager
+def _transport_errors(ctx: SendContext) -> Iterator[None]:
+    try:
+        yield
+    except httpx.TransportError as exc:
+        raise _transport_failure(exc, ctx) from exc
+
+
 def send(client: httpx.Client, request: httpx.Request, ctx: SendContext) -> httpx.Response:
     """Send ``request`` safely and return the final response with its body read.
 
@@ -251,34 +296,19 @@ def send(client: httpx.Client, request: httpx.Request, ctx: SendContext) -> http
         EgressBlocked: A hop points to a refused address.
         SourceError: Too many redirects.
     """
-    deadline = ctx.clock() + ctx.limits.request_deadline
-    hops = 0
+    walk = _Walk(request, ctx)
     while True:
-        ctx.guard.check_url(request.url, source=ctx.source)
-        ctx.on_send()
+        with _transport_errors(ctx):
+            streamed = client.send(walk.outgoing(), stream=True, follow_redirects=False)
         try:
-            streamed = client.send(request, stream=True, follow_redirects=False)
-        except httpx.TransportError as exc:
-            raise _transport_failure(exc, ctx) from exc
-        try:
-            following = _next_hop(streamed, hops, ctx)
-            if following is None:
-                reader = BodyReader(
-                    streamed,
-                    max_raw=ctx.limits.max_body_bytes,
-                    max_decoded=ctx.limits.max_decoded_bytes,
-                    source=ctx.source,
-                )
-                for chunk in [streamed.content] if reader.preread else streamed.iter_raw():
-                    reader.feed(chunk)
-                    _check_deadline(deadline, ctx)
-                return reader.response(streamed)
-        except httpx.TransportError as exc:
-            raise _transport_failure(exc, ctx) from exc
+            with _transport_errors(ctx):
+                reader = walk.route(streamed)
+                if reader is not None:
+                    for chunk in [streamed.content] if reader.preread else streamed.iter_raw():
+                        walk.feed(reader, chunk)
+                    return reader.response(streamed)
         finally:
             streamed.close()
-        _check_deadline(deadline, ctx)
-        request, hops = following, hops + 1
 
 
 async def send_async(client: httpx.AsyncClient, request: httpx.Request, ctx: SendContext) -> httpx.Response:
@@ -293,34 +323,19 @@ async def send_async(client: httpx.AsyncClient, request: httpx.Request, ctx: Sen
 
 
 async def _send_async(client: httpx.AsyncClient, request: httpx.Request, ctx: SendContext) -> httpx.Response:
-    deadline = ctx.clock() + ctx.limits.request_deadline
-    hops = 0
+    walk = _Walk(request, ctx)
     while True:
-        ctx.guard.check_url(request.url, source=ctx.source)
-        ctx.on_send()
+        with _transport_errors(ctx):
+            streamed = await client.send(walk.outgoing(), stream=True, follow_redirects=False)
         try:
-            streamed = await client.send(request, stream=True, follow_redirects=False)
-        except httpx.TransportError as exc:
-            raise _transport_failure(exc, ctx) from exc
-        try:
-            following = _next_hop(streamed, hops, ctx)
-            if following is None:
-                reader = BodyReader(
-                    streamed,
-                    max_raw=ctx.limits.max_body_bytes,
-                    max_decoded=ctx.limits.max_decoded_bytes,
-                    source=ctx.source,
-                )
-                async for chunk in _once(streamed.content) if reader.preread else streamed.aiter_raw():
-                    reader.feed(chunk)
-                    _check_deadline(deadline, ctx)
-                return reader.response(streamed)
-        except httpx.TransportError as exc:
-            raise _transport_failure(exc, ctx) from exc
+            with _transport_errors(ctx):
+                reader = walk.route(streamed)
+                if reader is not None:
+                    async for chunk in _once(streamed.content) if reader.preread else streamed.aiter_raw():
+                        walk.feed(reader, chunk)
+                    return reader.response(streamed)
         finally:
             await streamed.aclose()
-        _check_deadline(deadline, ctx)
-        request, hops = following, hops + 1
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:

@@ -37,18 +37,19 @@ _NAME_ENDINGS = (
     r"token|secret|password|passwd|pwd|apikey|api_key|api-key|signature|sig|key|jwt|session|sessionid"
     r"|auth|code|credentials?"
 )
-_NAME_PATTERN = rf"[A-Za-z0-9_.-]*(?:{_NAME_ENDINGS})"
+# Bounded quantifiers keep every pattern linear on long hostile text.
+_NAME_PATTERN = rf"[A-Za-z0-9_.-]{{0,40}}(?:{_NAME_ENDINGS})"
 _SECRET_NAME = re.compile(rf"(?i)^(?:{_NAME_PATTERN}|.*(?:token|secret|password).*)$")
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # userinfo in URLs
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@"), rf"\1{REDACTED}@"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,20}://)[^/\s:@]{1,256}(?::[^/\s@]{0,256})?@"), rf"\1{REDACTED}@"),
     # secret-looking query parameters anywhere in text
     (re.compile(rf"(?i)([?&;]{_NAME_PATTERN}=)[^&#\s\"'<>]+"), rf"\1{REDACTED}"),
     # Authorization-style headers and key: value pairs
     (
         re.compile(
             r"(?i)\b((?:proxy-)?authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|"
-            r"[a-z0-9_-]*(?:token|secret|password))(['\"]?\s*[:=]\s*['\"]?)(?:bearer\s+|basic\s+|token\s+)?"
+            r"[a-z0-9_-]{0,40}(?:token|secret|password))(['\"]?\s*[:=]\s*['\"]?)(?:bearer\s+|basic\s+|token\s+)?"
             r"[^\s'\",;&}]+"
         ),
         rf"\1\2{REDACTED}",
@@ -58,7 +59,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), REDACTED),
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), REDACTED),
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), REDACTED),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), REDACTED),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,4096}\.[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096}"), REDACTED),
 )
 
 

@@ -254,3 +254,10 @@ def test_redaction_keeps_page_data() -> None:
     with Client(transport=Platform().transport()) as client:
         result = client.fetch(PagedSource(), QUERY)
     assert len(result.mentions) == sum(len(p["items"]) for p in THREE_PAGES.values())  # type: ignore[arg-type]
+
+
+@pytest.mark.reliability(28)
+def test_redaction_is_linear_on_hostile_text() -> None:
+    # These inputs made unbounded patterns quadratic (minutes for 200 KB); pytest-timeout guards.
+    for text in ("a-" * 20_000, "_-" * 20_000, "x://" * 10_000, "?a" * 20_000 + "="):
+        assert len(redact(text)) >= len(text) // 2
