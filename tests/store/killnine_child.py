@@ -15,12 +15,13 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from social_listen.core import Author, Mention, Page, SourceState
 from social_listen.store import OutboxItem, SQLiteStore
 
-TOTAL = 6000
+TOTAL = 24000
 PAGE = 60
 KEY = "fake:acme"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -63,18 +64,33 @@ def collect(path: str) -> None:
         store.commit_page(Page(mentions=items), after, source_key=KEY, outbox=outbox)
 
 
+def _lines(fd: int) -> Iterator[str]:
+    """Lines read from a descriptor without read-ahead buffering beyond the current line."""
+    pending = b""
+    while True:
+        while b"\n" not in pending:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return
+            pending += chunk
+        line, _, pending = pending.partition(b"\n")
+        yield line.decode()
+
+
 def zygote(path: str) -> int:
     """Fork collectors on request (see the module docstring)."""
-    for line in sys.stdin:
+    for line in _lines(0):
         command, _, arg = line.strip().partition(" ")
         if command == "go":
             pid = os.fork()
             if pid == 0:
+                os.close(0)  # commands are for the zygote only
                 code = 0
                 try:
                     collect(path)
-                except BaseException:
+                except BaseException as exc:
                     traceback.print_exc()
+                    _say(f"failed {os.getpid()} {type(exc).__name__}: {exc}".replace("\n", " ")[:300])
                     code = 1
                 finally:
                     os._exit(code)
