@@ -5,12 +5,13 @@ the mentions, runs the alert rules, and commits mentions, connector state and th
 alerts' outbox rows in ONE store transaction; alerts are delivered after the commit. A source
 that fails is parked (until the server's reset time for rate limits, with growing back-off
 otherwise) and shows in :meth:`Monitor.health`; the other sources go on. On start the monitor
-replays the recent stored history through its rules, so window rules (volume spikes) resume
-warm and any window alert a crash left unwritten is written (the outbox's dedup keys make
-that harmless). Per-mention rules run as each page is committed; window rules run over each
-cycle's mentions in event-time order (pages often arrive newest first). ``run_forever``
-stops cleanly on SIGINT/SIGTERM. The async variant runs the same
-cycle in a worker thread (``asyncio.to_thread``): store calls stay synchronous.
+replays the recent stored history through its window rules together with the first cycle's
+mentions, so window rules (volume spikes) resume warm, a cycle a crash interrupted counts
+every source's mentions in its buckets, and any window alert a crash left unwritten is written
+(the outbox's dedup keys make that harmless). Per-mention rules run as each page is
+committed; window rules run over each cycle's mentions in event-time order (pages often
+arrive newest first). ``run_forever`` stops cleanly on SIGINT/SIGTERM. The async variant runs
+the same cycle in a worker thread (``asyncio.to_thread``): store calls stay synchronous.
 """
 
 from __future__ import annotations
@@ -157,24 +158,28 @@ class Monitor:
         self._next_due: dict[str, datetime] = {}
         self._warmup = warmup
         self._warmed = False
+        self._history: list[Mention] = []
 
     # --- public -----------------------------------------------------------------------------
     def health(self) -> list[SourceHealth]:
         """The health of every source, in configuration order."""
         return [self._health[s.source_key] for s in self.sources]
 
-    def warm_up(self) -> list[Alert]:
-        """Replay recent stored history through the rules (idempotent; called by the first cycle)."""
+    def warm_up(self) -> int:
+        """Load recent stored history for the window rules (idempotent; called by the first cycle).
+
+        The history is not evaluated here: it joins the first cycle's collected mentions, so
+        the buckets of a cycle a crash interrupted (some sources stored, others not yet) close
+        only once every source's mentions of them are in. Returns how many were loaded.
+        """
         if self._warmed:
-            return []
+            return 0
         self._warmed = True
         if not self.window_engine.window_rules:
-            return []
+            return 0
         since = self.clock() - self._warmup
-        history = self.store.iter_mentions(Filter(since=since), order_by="time")
-        alerts = self.window_engine.process(history)
-        self._write_alerts(alerts)
-        return alerts
+        self._history = list(self.store.iter_mentions(Filter(since=since), order_by="time"))
+        return len(self._history)
 
     def run_once(self, *, force: bool = False) -> CycleReport:
         """Poll every due source once, then deliver pending alerts.
@@ -196,7 +201,8 @@ class Monitor:
             report.polled.append(key)
             collected.extend(self._poll(monitored, report))
             self._next_due[key] = now + monitored.interval
-        window_alerts = self.window_engine.process(collected)
+        window_alerts = self.window_engine.process([*self._history, *collected])
+        self._history = []
         window_alerts += self.window_engine.advance_to(self.clock())
         self._write_alerts(window_alerts)
         report.alerts.extend(window_alerts)
