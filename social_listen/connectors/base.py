@@ -511,12 +511,6 @@ class HTTPConnector:
             state, mentions, skipped, run=run, response=response, notes=notes, requests=requests
         )
 
-    def _track_slice(self, run: _RunCursor, mentions: list[Mention]) -> _RunCursor:
-        # Deprecated: the first version counted kept mentions here and a subclass may still
-        # override it; the base no longer calls it (see _count_slice, which counts served
-        # results). Remove once no connector overrides it.
-        return self._count_slice(run, mentions, served=0)
-
     def _count_slice(self, run: _RunCursor, mentions: list[Mention], *, served: int) -> _RunCursor:
         """Count the results the platform served in the slice and the oldest time kept."""
         if run.plan is None:
