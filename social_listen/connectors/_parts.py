@@ -20,7 +20,15 @@ import httpx
 
 from social_listen.core import ConfigError, Mention, Page, Query, RequestSpec, SourceState
 
-__all__ = ["PartFlow", "inspect_responses", "instance_url", "run_parts"]
+__all__ = [
+    "PartFlow",
+    "inspect_responses",
+    "instance_url",
+    "instance_urls",
+    "part_query",
+    "run_parts",
+    "tag_mentions",
+]
 
 P = TypeVar("P")
 
@@ -80,6 +88,32 @@ def run_parts(
             "notes": (*page.notes, *extra_notes),
         }
     )
+
+
+def part_query(query: Query, text: str, *, source: str, **options: Any) -> Query:
+    """The query one part runs: its own native ``text`` under the user's label.
+
+    Args:
+        query: The user's query.
+        text: The part's native search text.
+        source: The connector name; ``options`` go under ``query.options[source]``.
+        **options: Part-specific options merged over the connector's own (``_instance``...).
+
+    Examples:
+        >>> sub = part_query(Query(text="a OR b", name="acme"), "a", source="lemmy", _instance="x")
+        >>> sub.text, sub.name, dict(sub.options_for("lemmy"))
+        ('a', 'acme', {'_instance': 'x'})
+    """
+    if not options:
+        return query.model_copy(update={"text": text, "name": query.label})
+    merged = {**query.options, source: {**query.options_for(source), **options}}
+    return query.model_copy(update={"text": text, "name": query.label, "options": merged})
+
+
+def tag_mentions(page: Page, **extras: Any) -> Page:
+    """The page with ``extras`` added to every mention's extras (``instance=...``)."""
+    mentions = tuple(m.model_copy(update={"extras": {**m.extras, **extras}}) for m in page.mentions)
+    return page.model_copy(update={"mentions": mentions})
 
 
 def _encode(index: int, inner: str | None) -> str:
@@ -161,3 +195,20 @@ def instance_url(value: str, *, source: str) -> str:
     if parts.username or parts.password:
         raise ConfigError("instance URLs may not carry credentials", source=source)
     return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def instance_urls(instances: Sequence[str] | str, *, source: str, platform: str) -> tuple[str, ...]:
+    """Normalize the user's instances (one string is one instance), in order, without repeats.
+
+    Raises:
+        ConfigError: No instance, or one that is not an http(s) host (see :func:`instance_url`).
+
+    Examples:
+        >>> instance_urls(["a.example", "https://A.example/"], source="lemmy", platform="Lemmy")
+        ('https://a.example',)
+    """
+    if isinstance(instances, str):
+        instances = (instances,)
+    if not instances:
+        raise ConfigError(f"give at least one {platform} instance", source=source)
+    return tuple(dict.fromkeys(instance_url(i, source=source) for i in instances))

@@ -27,7 +27,7 @@ from social_listen.connectors._account import read_rate_limit
 from social_listen.connectors._atproto import facet_entities, parse_bluesky_post, parse_post_record, post_url
 from social_listen.connectors._credentials import plain_option, resolve_secret
 from social_listen.connectors._native import native_search
-from social_listen.connectors._parts import run_parts
+from social_listen.connectors._parts import part_query, run_parts
 from social_listen.connectors._session_cache import (
     SessionCache,
     SessionRecord,
@@ -255,7 +255,7 @@ class BlueskyConnector(HTTPConnector):
         def part(
             native: str, inner: str | None, part_state: SourceState
         ) -> Generator[RequestSpec, httpx.Response, Page]:
-            sub = query.model_copy(update={"text": native, "name": query.label})
+            sub = part_query(query, native, source=self.name)
             return HTTPConnector.fetch_page(self, sub, cursor=inner, state=part_state)
 
         page = yield from run_parts(

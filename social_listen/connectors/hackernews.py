@@ -16,7 +16,7 @@ import httpx
 
 from social_listen.connectors._html import html_to_text
 from social_listen.connectors._native import native_search
-from social_listen.connectors._parts import run_parts
+from social_listen.connectors._parts import part_query, run_parts
 from social_listen.connectors._slicing import TimeSlicer, TimeWindow
 from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.connectors.base import HTTPConnector
@@ -180,7 +180,7 @@ class HackerNewsConnector(HTTPConnector):
         def part(
             native: str, inner: str | None, part_state: SourceState
         ) -> Generator[RequestSpec, httpx.Response, Page]:
-            sub = query.model_copy(update={"text": native, "name": query.label})
+            sub = part_query(query, native, source=self.name)
             return HTTPConnector.fetch_page(self, sub, cursor=inner, state=part_state)
 
         return (

@@ -17,7 +17,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from social_listen.connectors._native import native_search
-from social_listen.connectors._parts import inspect_responses, instance_url, run_parts
+from social_listen.connectors._parts import (
+    inspect_responses,
+    instance_urls,
+    part_query,
+    run_parts,
+    tag_mentions,
+)
 from social_listen.connectors._slicing import TimeWindow
 from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.connectors.base import HTTPConnector
@@ -238,13 +244,9 @@ class LemmyConnector(HTTPConnector):
     ) -> None:
         super().__init__(page_size=page_size, limits=limits, now=now)
         self.lookback = lookback
-        if isinstance(instances, str):
-            instances = (instances,)
-        if not instances:
-            raise ConfigError("give at least one Lemmy instance", source=self.name)
+        self.instances = instance_urls(instances, source=self.name, platform="Lemmy")
         if type_ not in ("Posts", "Comments"):
             raise ConfigError(f"type_ must be Posts or Comments, not {type_!r}", source=self.name)
-        self.instances = tuple(dict.fromkeys(instance_url(i, source=self.name) for i in instances))
         self.type_ = type_
         self.items_path = "posts" if type_ == "Posts" else "comments"
         self.paginator = LemmyPaginator(items_key=self.items_path)
@@ -282,14 +284,10 @@ class LemmyConnector(HTTPConnector):
             spec: tuple[str, str], inner: str | None, part_state: SourceState
         ) -> Generator[RequestSpec, httpx.Response, Page]:
             instance, native = spec
-            options = {**query.options, self.name: {**query.options_for(self.name), "_instance": instance}}
-            sub = query.model_copy(update={"text": native, "name": query.label, "options": options})
+            sub = part_query(query, native, source=self.name, _instance=instance)
             flow = HTTPConnector.fetch_page(self, sub, cursor=inner, state=part_state)
             page = yield from inspect_responses(flow, user_supplied=True)
-            mentions = tuple(
-                m.model_copy(update={"extras": {**m.extras, "instance": instance}}) for m in page.mentions
-            )
-            return page.model_copy(update={"mentions": mentions})
+            return tag_mentions(page, instance=instance)
 
         page = yield from run_parts(
             parts,

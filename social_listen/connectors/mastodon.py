@@ -25,7 +25,13 @@ from pydantic import SecretStr
 
 from social_listen.connectors._html import extract_html
 from social_listen.connectors._native import native_search, plain_terms
-from social_listen.connectors._parts import inspect_responses, instance_url, run_parts
+from social_listen.connectors._parts import (
+    inspect_responses,
+    instance_urls,
+    part_query,
+    run_parts,
+    tag_mentions,
+)
 from social_listen.connectors._slicing import TimeWindow
 from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.connectors.base import HTTPConnector
@@ -216,10 +222,7 @@ class MastodonConnector(HTTPConnector):
     ) -> None:
         super().__init__(page_size=page_size, limits=limits, now=now)
         self.lookback = lookback
-        if isinstance(instances, str):
-            instances = (instances,)
-        if not instances:
-            raise ConfigError("give at least one Mastodon instance", source=self.name)
+        self.instances = instance_urls(instances, source=self.name, platform="Mastodon")
         if mode not in ("tags", "search"):
             raise ConfigError(f"mode must be 'tags' or 'search', not {mode!r}", source=self.name)
         if mode == "search" and not access_token:
@@ -228,7 +231,6 @@ class MastodonConnector(HTTPConnector):
                 source=self.name,
                 hint="pass access_token=... or use mode='tags' (hashtag timelines need none)",
             )
-        self.instances = tuple(dict.fromkeys(instance_url(i, source=self.name) for i in instances))
         self.base_url = self.instances[0]
         self.mode = mode
         self.tags = tuple(t for t in (_tag(x) for x in tags) if t)
@@ -321,17 +323,11 @@ class MastodonConnector(HTTPConnector):
             spec: tuple[str, tuple[str, ...]], inner: str | None, part_state: SourceState
         ) -> Generator[RequestSpec, httpx.Response, Page]:
             instance, terms = spec
-            options = {
-                **query.options,
-                self.name: {**self._options(query), "_instance": instance, "_tags": terms},
-            }
-            sub = query.model_copy(update={"text": terms[0], "name": query.label, "options": options})
+            sub = part_query(query, terms[0], source=self.name, _instance=instance, _tags=terms)
             flow = HTTPConnector.fetch_page(self, sub, cursor=inner, state=part_state)
             page = yield from inspect_responses(flow, self._check, user_supplied=True)
-            mentions = tuple(
-                m.model_copy(update={"extras": {**m.extras, "instance": instance}}) for m in page.mentions
-            )
-            return page.model_copy(update={"mentions": mentions, "state": _remember_newest(page, instance)})
+            tagged = tag_mentions(page, instance=instance)
+            return tagged.model_copy(update={"state": _remember_newest(page, instance)})
 
         return (
             yield from run_parts(

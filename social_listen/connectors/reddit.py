@@ -26,7 +26,7 @@ from social_listen._version import __version__
 from social_listen.connectors._account import observe_responses, query_matcher, read_rate_limit
 from social_listen.connectors._credentials import plain_option, resolve_secret
 from social_listen.connectors._native import native_search
-from social_listen.connectors._parts import run_parts
+from social_listen.connectors._parts import part_query, run_parts
 from social_listen.connectors._slicing import TimeWindow
 from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.connectors.base import AuthFlow, HTTPConnector, SkipItem
@@ -326,10 +326,7 @@ class RedditConnector(HTTPConnector):
             spec: tuple[str, str | None], inner: str | None, part_state: SourceState
         ) -> Generator[RequestSpec, httpx.Response, Page]:
             native, subreddit = spec
-            options = {**query.options, self.name: {**query.options_for(self.name), "subreddit": subreddit}}
-            sub = query.model_copy(
-                update={"text": native or query.text, "name": query.label, "options": options}
-            )
+            sub = part_query(query, native or query.text, source=self.name, subreddit=subreddit)
             return self._part_page(sub, query, cursor=inner, state=part_state, label=subreddit or "all")
 
         page = yield from run_parts(

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from social_listen.connectors._html import html_to_text
 from social_listen.connectors._native import native_search
-from social_listen.connectors._parts import inspect_responses, run_parts
+from social_listen.connectors._parts import inspect_responses, part_query, run_parts
 from social_listen.connectors._slicing import TimeSlicer, TimeWindow
 from social_listen.connectors._timeparse import parse_timestamp
 from social_listen.connectors.base import HTTPConnector
@@ -259,8 +259,7 @@ class StackExchangeConnector(HTTPConnector):
             spec: tuple[str, str], inner: str | None, part_state: SourceState
         ) -> Generator[RequestSpec, httpx.Response, Page]:
             site, native = spec
-            options = {**query.options, self.name: {**query.options_for(self.name), "_site": site}}
-            sub = query.model_copy(update={"text": native, "name": query.label, "options": options})
+            sub = part_query(query, native, source=self.name, _site=site)
             return inspect_responses(
                 HTTPConnector.fetch_page(self, sub, cursor=inner, state=part_state), check
             )

@@ -25,7 +25,7 @@ from social_listen.connectors._account import observe_responses, read_rate_limit
 from social_listen.connectors._budget import SpendCap
 from social_listen.connectors._credentials import resolve_secret
 from social_listen.connectors._native import native_search, plain_terms
-from social_listen.connectors._parts import run_parts
+from social_listen.connectors._parts import part_query, run_parts
 from social_listen.connectors._slicing import TimeWindow
 from social_listen.connectors._x_posts import parse_x_post
 from social_listen.connectors.base import AuthFlow, HTTPConnector
@@ -312,8 +312,7 @@ class XConnector(HTTPConnector):
         if cursor is not None and cursor.startswith("newest="):
             head, _, inner_text = cursor.partition(";")
             newest, inner = head.removeprefix("newest=") or None, inner_text or None
-        options = {**query.options, self.name: {**query.options_for(self.name), "since_id": since_id}}
-        sub = query.model_copy(update={"text": native, "name": query.label, "options": options})
+        sub = part_query(query, native, source=self.name, since_id=since_id)
         requests = 0
         if inner is None and self.preflight:
             requests += yield from self._preflight(sub, state)
