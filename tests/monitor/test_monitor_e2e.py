@@ -18,7 +18,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -229,54 +230,66 @@ def _live_week(
 STEP = timedelta(hours=6)
 
 
-@pytest.mark.reliability(45)
-def test_replay_over_the_stored_week_fires_what_the_live_run_fired(
-    tmp_path: Path, receiver: Receiver
-) -> None:
+@dataclass
+class Week:
+    """The fakes serving the week (horizon switchable) and one uninterrupted live run over it."""
+
+    base: str
+    horizon: list[Callable[[], datetime]]
+    db: Path
+    live: list[Alert]
+    keys: list[str]
+    details: dict[str, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Week]:
     clock = child.SimClock(START)
-    store = SQLiteStore(tmp_path / "week.sqlite")
-    with child.serve_week(POSTS, clock) as base, Client(allow_networks=["127.0.0.0/8"]) as client:
-        live = _live_week(store, base, receiver.url, clock, STEP, client)
+    horizon: list[Callable[[], datetime]] = [clock]
+    db = tmp_path_factory.mktemp("week") / "week.sqlite"
+    with child.serve_week(POSTS, lambda: horizon[0]()) as base:  # noqa: PLW0108 (late binding)
+        hook = Receiver()
+        hook.start()
+        try:
+            store = SQLiteStore(db)
+            with Client(allow_networks=["127.0.0.0/8"]) as client:
+                live = _live_week(store, base, hook.url, clock, STEP, client)
+            store.close()
+        finally:
+            hook.stop()
+        yield Week(base, horizon, db, live, hook.alert_keys(), dict(hook.details))
+
+
+@pytest.mark.reliability(45)
+def test_replay_over_the_stored_week_fires_what_the_live_run_fired(week: Week) -> None:
     config = child.settings("http://127.0.0.1:1", STEP)
+    store = SQLiteStore(week.db)
     replayed = replay(child.build_rules(config), store, since=START, until=END + STEP)
     store.close()
     as_set = {(a.rule, a.dedup_key, a.fired_at) for alerts in replayed.values() for a in alerts}
-    assert as_set == {(a.rule, a.dedup_key, a.fired_at) for a in live}
+    assert as_set == {(a.rule, a.dedup_key, a.fired_at) for a in week.live}
     assert replayed["volume-spike"]
     assert replayed["negative-influencer"]
     # the spike is the crisis afternoon of day 5
     assert all(a.fired_at.date() == (START + timedelta(days=4)).date() for a in replayed["volume-spike"])
-    assert sorted(receiver.alert_keys()) == sorted(a.dedup_key for a in live)
+    assert sorted(week.keys) == sorted(a.dedup_key for a in week.live)
 
 
 @pytest.mark.reliability(31)
 @pytest.mark.reliability(45)
 def test_killed_monitor_process_neither_loses_nor_repeats_an_alert(
-    tmp_path: Path, receiver: Receiver
+    tmp_path: Path, receiver: Receiver, week: Week
 ) -> None:
     db, horizon = tmp_path / "killed.sqlite", tmp_path / "killed.horizon"
-    clock = child.SimClock(START)
-    horizons: list[Any] = [clock]
 
     def visible_until() -> datetime:
-        if horizons[0] is clock:
-            return clock()
         return datetime.fromisoformat(horizon.read_text()) if horizon.exists() else START
 
     rng = random.Random(int(os.environ.get("E2E_SEED", "31")))
     kills = 0
-    with child.serve_week(POSTS, visible_until) as base:
-        # the reference: one uninterrupted run over the same served data, to its own receiver
-        reference_hook = Receiver()
-        reference_hook.start()
-        try:
-            with Client(allow_networks=["127.0.0.0/8"]) as client:
-                _live_week(SQLiteStore(":memory:"), base, reference_hook.url, clock, STEP, client)
-        finally:
-            reference_hook.stop()
-        expected = reference_hook.alert_keys()
-        expected_details = dict(reference_hook.details)
-        horizons[0] = None  # the child processes now set the horizon through the file
+    previous, week.horizon[0] = week.horizon[0], visible_until  # the children set the horizon
+    base = week.base
+    try:
         args = [sys.executable, str(CHILD_PATH), str(db), base, receiver.url, str(horizon)]
         args += [START.isoformat(), END.isoformat(), str(int(STEP.total_seconds() // 60))]
         log = tmp_path / "child.log"
@@ -301,12 +314,14 @@ def test_killed_monitor_process_neither_loses_nor_repeats_an_alert(
                 process.wait(timeout=90)  # the last one runs to the end
             assert process.returncode == 0, log.read_text()[-3000:]
             break
+    finally:
+        week.horizon[0] = previous
     assert kills >= 3
     keys = receiver.alert_keys()
     assert len(keys) == len(set(keys)), "an alert arrived twice under different webhook-ids"
-    assert sorted(keys) == sorted(expected)
+    assert sorted(keys) == sorted(week.keys)
     # window alerts saw the same buckets: a crash mid-cycle must not drop mentions from them
-    assert receiver.details == expected_details
+    assert receiver.details == week.details
     assert any(k.startswith("volume-spike:") for k in keys)
     assert receiver.bad_signatures == 0
     store = SQLiteStore(db)
@@ -321,18 +336,13 @@ class Crash(BaseException):
 @pytest.mark.reliability(31)
 @pytest.mark.reliability(45)
 def test_crash_between_two_sources_of_a_cycle_keeps_window_alerts_exact(
-    tmp_path: Path, receiver: Receiver
+    tmp_path: Path, receiver: Receiver, week: Week
 ) -> None:
     clock = child.SimClock(START)
-    reference_hook = Receiver()
-    reference_hook.start()
     store = SQLiteStore(tmp_path / "crash.sqlite")
-    with child.serve_week(POSTS, clock) as base, Client(allow_networks=["127.0.0.0/8"]) as client:
-        try:
-            _live_week(SQLiteStore(":memory:"), base, reference_hook.url, clock, STEP, client)
-        finally:
-            reference_hook.stop()
-        clock.now = START
+    previous, week.horizon[0] = week.horizon[0], clock
+    base = week.base
+    with Client(allow_networks=["127.0.0.0/8"]) as client:
         crash_at = START + timedelta(days=4, hours=18)  # the crisis afternoon, just collected
         monitor = child.build(
             store, base, receiver.url, client=client, clock=clock, since=START, interval=STEP
@@ -354,6 +364,7 @@ def test_crash_between_two_sources_of_a_cycle_keeps_window_alerts_exact(
         # a new monitor redoes the cycle: RSS's mentions of the crisis afternoon arrive after
         # Hacker News' and Mastodon's of the same hours were stored
         _live_week(store, base, receiver.url, clock, STEP, client)
+        week.horizon[0] = previous
     store.close()
-    assert sorted(receiver.alert_keys()) == sorted(reference_hook.alert_keys())
-    assert receiver.details == reference_hook.details
+    assert sorted(receiver.alert_keys()) == sorted(week.keys)
+    assert receiver.details == week.details
