@@ -13,15 +13,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Generator, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
-from social_listen.core import ConfigError, Mention, Page, Query, RequestSpec, SourceState
+from social_listen.core import ConfigError, Limits, Mention, Page, Query, RequestSpec, SourceState
 
 __all__ = [
     "PartFlow",
+    "PartsOwner",
     "inspect_responses",
     "instance_url",
     "instance_urls",
@@ -36,6 +37,14 @@ PartFlow = Callable[[P, str | None, SourceState], Generator[RequestSpec, httpx.R
 """``(part, inner cursor, state) -> flow`` running one part's page."""
 
 
+class PartsOwner(Protocol):
+    """What :func:`run_parts` reads from the connector: its name, clock and limits."""
+
+    name: str
+    now: Callable[[], datetime]
+    limits: Limits
+
+
 def run_parts(
     parts: Sequence[P],
     fetch_part: PartFlow[P],
@@ -43,8 +52,7 @@ def run_parts(
     query: Query,
     cursor: str | None,
     state: SourceState,
-    clamp_to: datetime,
-    source: str,
+    connector: PartsOwner,
     keep: Callable[[Mention], bool] | None = None,
     notes: Sequence[str] = (),
 ) -> Generator[RequestSpec, httpx.Response, Page]:
@@ -56,14 +64,16 @@ def run_parts(
         query: The user's query; its label is stored on each mention.
         cursor: The outer cursor, ``None`` to start a run.
         state: The state the page starts from (its watermark is the run's start).
-        clamp_to: Future dates do not move the pending watermark past this.
-        source: The connector name, for errors.
+        connector: The connector: its name for errors; future dates do not move the pending
+            watermark past its clock plus ``limits.future_skew``.
         keep: A local filter (the query's full semantics); dropped items are not counted.
         notes: Notes added to every page (``"unsearchable:NEAR"``).
 
     Returns:
         The part's page with the outer cursor and the run's state.
     """
+    source = connector.name
+    clamp_to = connector.now() + connector.limits.future_skew
     if not parts:
         raise ConfigError("nothing to collect: the query compiled to no native search", source=source)
     index, inner = _decode(cursor, source=source, count=len(parts))

@@ -264,8 +264,7 @@ class BlueskyConnector(HTTPConnector):
             query=query,
             cursor=cursor,
             state=state,
-            clamp_to=self.now() + self.limits.future_skew,
-            source=self.name,
+            connector=self,
             keep=search.matches,
             notes=search.notes,
         )

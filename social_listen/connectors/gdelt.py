@@ -225,8 +225,7 @@ class GDELTConnector(HTTPConnector):
                 query=query,
                 cursor=cursor,
                 state=state,
-                clamp_to=self.now() + self.limits.future_skew,
-                source=self.name,
+                connector=self,
                 keep=None,  # GDELT matched the article body, which the API does not return
                 notes=notes,
             )

@@ -295,8 +295,7 @@ class LemmyConnector(HTTPConnector):
             query=query,
             cursor=cursor,
             state=state,
-            clamp_to=self.now() + self.limits.future_skew,
-            source=self.name,
+            connector=self,
             keep=search.matches,
             notes=search.notes,
         )

@@ -336,8 +336,7 @@ class MastodonConnector(HTTPConnector):
                 query=query,
                 cursor=cursor,
                 state=state,
-                clamp_to=self.now() + self.limits.future_skew,
-                source=self.name,
+                connector=self,
                 keep=search.matches if self.mode == "search" else None,
                 notes=search.notes if self.mode == "search" else (),
             )

@@ -307,8 +307,7 @@ class RSSConnector:
                 query=query,
                 cursor=cursor,
                 state=state,
-                clamp_to=self.now() + self.limits.future_skew,
-                source=self.name,
+                connector=self,
                 keep=keep,
             )
         )

@@ -358,8 +358,7 @@ class TelegramConnector:
                 query=query,
                 cursor=cursor,
                 state=state,
-                clamp_to=self.now() + self.limits.future_skew,
-                source=self.name,
+                connector=self,
                 keep=query_matcher(query, self.name),
             )
         )

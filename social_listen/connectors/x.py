@@ -288,8 +288,7 @@ class XConnector(HTTPConnector):
             query=query,
             cursor=cursor,
             state=state,
-            clamp_to=self.now() + self.limits.future_skew,
-            source=self.name,
+            connector=self,
             keep=keep,
             notes=notes,
         )
