@@ -34,6 +34,7 @@ def observe_responses(
     hook: ResponseHook,
     *,
     before: Callable[[RequestSpec], None] | None = None,
+    user_supplied: bool = False,
 ) -> Generator[RequestSpec, httpx.Response, R]:
     """Run ``flow``, passing every response through ``hook`` first.
 
@@ -42,6 +43,8 @@ def observe_responses(
         hook: Called with the request and its response before the flow receives it.
         before: Called with each request before it is sent; raising stops the flow there
             (budgets refuse a request that would exceed them).
+        user_supplied: Mark every request ``user_supplied`` (hosts from the user's options)
+            so the egress guard checks them.
 
     Returns:
         What ``flow`` returns.
@@ -51,6 +54,8 @@ def observe_responses(
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
     while True:
+        if user_supplied and not request.user_supplied:
+            request = request.model_copy(update={"user_supplied": True})
         if before is not None:
             before(request)
         response = yield request

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from social_listen.connectors._account import observe_responses
 from social_listen.core import ConfigError, Limits, Mention, Page, Query, RequestSpec, SourceState
 
 __all__ = [
@@ -167,22 +168,11 @@ def inspect_responses(
         user_supplied: Mark every request ``user_supplied`` (hosts from the user's options:
             Mastodon and Lemmy instances, feed URLs) so the egress guard checks them.
     """
-    try:
-        request = next(flow)
-    except StopIteration as stop:
-        page: Page = stop.value
-        return page
-    while True:
-        if user_supplied and not request.user_supplied:
-            request = request.model_copy(update={"user_supplied": True})
-        response = yield request
-        if check is not None:
-            response = check(response) or response
-        try:
-            request = flow.send(response)
-        except StopIteration as stop:
-            result: Page = stop.value
-            return result
+
+    def hook(_request: RequestSpec, response: httpx.Response) -> httpx.Response:
+        return (check(response) or response) if check is not None else response
+
+    return (yield from observe_responses(flow, hook, user_supplied=user_supplied))
 
 
 def instance_url(value: str, *, source: str) -> str:
