@@ -240,9 +240,9 @@ def generate_week(*, start: datetime, seed: int = 0, per_day: int = 60) -> list[
             tone="crisis",
             brand=BRAND,
             rng=rng,
-            likes=2400,
-            shares=810,
-            replies=230,
+            likes=5200,
+            shares=1900,
+            replies=1800,  # viral: full reply velocity, so it tops the inbox at any hour of "now"
         )
     )
     own = (OWN_HANDLE, f"{BRAND} Support", 12_000, True)

@@ -45,11 +45,6 @@ def test_demo_end_to_end_writes_everything_and_the_crisis_fires(demo_run: tuple[
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    reason="demo/monitor: a day-7 misspelled ('Lunaor') RSS complaint outranks the crisis by its "
-    "recency bonus (56.97 vs 56.82); reported to the lead",
-    strict=True,
-)
 def test_demo_crisis_tops_the_inbox(demo_run: tuple[dict[str, Any], str]) -> None:
     summary, _ = demo_run
     crisis = datetime.fromisoformat(summary["crisis_day"])
