@@ -183,3 +183,16 @@ def test_open_store_understands_urls_and_paths(tmp_path: Path) -> None:
     assert open_store(":memory:").count() == 0
     with pytest.raises(ConfigError):
         open_store("mysql://localhost/db")
+
+
+def test_a_file_store_checkpoints_its_wal_in_large_steps(tmp_path: Path) -> None:
+    # Page commits must not trigger a checkpoint (two fsyncs) each: see docs/storage.md.
+    store = SQLiteStore(tmp_path / "wal.db")
+    try:
+        conn = store._conn
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] >= 10_000
+        assert conn.execute("PRAGMA journal_size_limit").fetchone()[0] > 0
+    finally:
+        store.close()
