@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 from social_listen.query._ast import Atom, Field, Handle, Hashtag, Phrase, Raw, Term
 from social_listen.query._normalize import _INVISIBLE_DELETE, WORD_RE, fold
@@ -47,7 +48,8 @@ class AtomSpec:
 
     ``kind`` is one of ``exact`` (words in sequence), ``wild`` (a glob over one word),
     ``fuzzy`` (edit distance over one word), ``raw`` (case-sensitive words), ``hashtag``,
-    ``handle`` and ``field``.
+    ``handle`` and ``field``. The derived properties are cached: the matcher asks for them
+    on every post that has a hit.
     """
 
     key: tuple[object, ...]
@@ -58,22 +60,22 @@ class AtomSpec:
     field: str = ""
     guard: GuardSpec | None = None
 
-    @property
+    @cached_property
     def positional(self) -> bool:
         """True when the atom has word positions (usable in NEAR)."""
         return self.kind in ("exact", "wild", "fuzzy", "raw")
 
-    @property
+    @cached_property
     def by_token(self) -> bool:
         """True for atoms confirmed word by word (wildcards and fuzzy words with seeds)."""
         return self.kind in ("wild", "fuzzy") and bool(self.seeds)
 
-    @property
+    @cached_property
     def candidate_only(self) -> bool:
         """True when a seed hit only makes the atom possible (hashtags, handles)."""
         return self.kind in ("hashtag", "handle") and bool(self.seeds)
 
-    @property
+    @cached_property
     def seeds(self) -> tuple[Seed, ...]:
         """Patterns for the multi-pattern scan; empty when the atom needs a word-by-word scan."""
         if self.kind == "exact":

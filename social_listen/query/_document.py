@@ -22,9 +22,9 @@ from social_listen.query._normalize import (
     WORD_RE,
     NormalizedText,
     fold,
-    fold_words,
     normalize,
     skeleton,
+    word_string,
 )
 
 __all__ = ["Document", "words_string"]
@@ -45,10 +45,10 @@ class Document:
     Args:
         item: A :class:`~social_listen.core.Mention` or plain text.
         max_chars: Text beyond this many characters is not matched (flag ``text_capped``).
-        word_list: ``fold_words`` of the uncapped combined text, if already computed.
+        words: ``word_string`` of the uncapped combined text, if the caller already has it.
     """
 
-    def __init__(self, item: Mention | str, *, max_chars: int, word_list: list[str] | None = None) -> None:
+    def __init__(self, item: Mention | str, *, max_chars: int, words: str | None = None) -> None:
         self.mention: Mention | None = None
         if isinstance(item, str):
             self.title = ""
@@ -60,9 +60,12 @@ class Document:
         combined = f"{self.title}\n{self.body}" if self.title else self.body
         self.capped = len(combined) > max_chars
         self.combined = combined[:max_chars] if self.capped else combined
-        # word_list: the caller's fold_words(combined) when it already has it (not capped).
-        self.word_list = word_list if word_list is not None and not self.capped else fold_words(self.combined)
-        self.words = " " + " ".join(self.word_list) + " "
+        self.words = words if words is not None and not self.capped else word_string(self.combined)
+
+    @cached_property
+    def word_list(self) -> list[str]:
+        """The folded words, in order (``words`` split)."""
+        return self.words.split()
 
     @cached_property
     def folded(self) -> str:

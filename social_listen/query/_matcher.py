@@ -21,7 +21,13 @@ from social_listen.core import DEFAULT_LIMITS, Limits, Mention
 from social_listen.query._atoms import AtomSpec
 from social_listen.query._document import Document, words_string
 from social_listen.query._guard import is_ordinary_word
-from social_listen.query._normalize import fold, fold_words
+from social_listen.query._normalize import (
+    _CHUNK_FOLDS,
+    CHUNK_CACHE_LONGEST,
+    fold,
+    fold_chunk,
+    utf8_chunks,
+)
 from social_listen.query._program import Program, RunLike, compile_program
 from social_listen.query._typo import AUTO_MAX_EDITS, typo_budget, typo_distance
 from social_listen.query._wildcard import glob_match
@@ -35,6 +41,7 @@ __all__ = ["MatchSpan", "MatcherSet", "ScanResult"]
 logger = logging.getLogger(__name__)
 
 _MEMO_MAX = 200_000
+_DIRTY = "\x00"  # never in folded text: NUL is not a word character
 _REJECT, _ACCEPT, _COMMON, _GUARDED = 0, 1, 2, 3
 
 
@@ -182,6 +189,8 @@ class MatcherSet:
         self._program: Program = compile_program(entries)
         self._memo: dict[tuple[int, str, tuple[str, ...]], int] = {}
         self._token_cache: dict[str, tuple[tuple[int, bool], ...]] = {}
+        self._clean_tokens: set[str] = set()  # the tokens cached as satisfying no atom
+        self._chunks = _ChunkWords(self)
         self._names = tuple(q.name for q in self._program.queries)
 
     @property
@@ -207,43 +216,34 @@ class MatcherSet:
         words = self._certain_miss(item)
         if words is True:
             return []
-        doc = Document(item, max_chars=self._limits.max_text_chars, word_list=words or None)
+        doc = Document(item, max_chars=self._limits.max_text_chars, words=words or None)
         return [self._names[i] for i in self._matching(Run(self, doc, doc.words))]
 
-    def _certain_miss(self, item: Mention | str) -> bool | list[str]:
+    def _certain_miss(self, item: Mention | str) -> bool | str:
         """True when no query can match: no atom seed occurs (the common case, kept lean).
 
-        Otherwise False, or the folded words when they were computed (a hit): the full path
-        (hashtag fields, long texts, queries that need no atom, hits) reuses them.
+        Otherwise False, or the post's word string when it was computed (a hit): the full
+        path (long texts, queries that need no atom, hits) reuses it.
         """
         program = self._program
         if program.always:
             return False
-        if isinstance(item, str):
-            text = item
-        else:
-            if item.hashtags or item.mentioned_handles:
-                return False
-            text = f"{item.title}\n{item.text}" if item.title else item.text
+        text = item if isinstance(item, str) else _combined_text(item)
         if len(text) > self._limits.max_text_chars:
             return False
-        word_list = fold_words(text)
+        # One dict lookup per chunk folds it and says whether a word of it satisfies a
+        # wildcard or fuzzy atom (the _DIRTY mark), so most posts cost no Python per word.
+        joined = " ".join(filter(None, map(self._chunks.__getitem__, utf8_chunks(text))))
+        if _DIRTY in joined:
+            return " " + joined.replace(_DIRTY, "") + " "
+        words = " " + joined + " "
         automaton = program.automaton
         if automaton is not None:
-            for _ in automaton.iter(" " + " ".join(word_list) + " "):
-                return word_list
-        if program.token_automaton is not None:
-            cache = self._token_cache
-            get = cache.get
-            for token in word_list:  # repeats cost a dict lookup, less than building a set
-                found = get(token)
-                if found is None:
-                    found = self._token_atoms(token)
-                    if len(cache) >= _MEMO_MAX:
-                        cache.clear()
-                    cache[token] = found
-                if found:
-                    return word_list
+            for _ in automaton.iter(words):
+                return words
+            if not isinstance(item, str) and (item.hashtags or item.mentioned_handles):
+                for _ in automaton.iter(_metadata_words(item)):
+                    return words
         return True
 
     def match_batch(self, items: Iterable[Mention | str]) -> list[list[str]]:
@@ -320,8 +320,7 @@ class MatcherSet:
                         hits.setdefault(atom_id, [])
             mention = doc.mention
             if mention is not None and (mention.hashtags or mention.mentioned_handles):
-                extra = words_string(fold(" ".join((*mention.hashtags, *mention.mentioned_handles))))
-                for _, entries in automaton.iter(extra):
+                for _, entries in automaton.iter(_metadata_words(mention)):
                     for atom_id, anchor, _ in entries:
                         if anchor == "candidate":
                             hits.setdefault(atom_id, [])
@@ -334,14 +333,10 @@ class MatcherSet:
         cache = self._token_cache
         guarded: dict[int, set[str]] = {}
         tokens = run.tokens
-        doc = run.doc
-        for token in set(doc.word_list if run.words is doc.words else run.words.split()):
+        for token in set(run.words.split()).difference(self._clean_tokens):
             found = cache.get(token)
             if found is None:
-                found = self._token_atoms(token)
-                if len(cache) >= _MEMO_MAX:
-                    cache.clear()
-                cache[token] = found
+                found = self._cached_token_atoms(token)
             for atom_id, needs_guard in found:
                 if needs_guard and self._ordinary(atom_id, token, run.doc):
                     guarded.setdefault(atom_id, set()).add(token)
@@ -350,6 +345,20 @@ class MatcherSet:
                 tokens.setdefault(atom_id, set()).add(token)
         if guarded:
             self._lift_guard(run, hits, guarded)
+
+    def _cached_token_atoms(self, token: str) -> tuple[tuple[int, bool], ...]:
+        """:meth:`_token_atoms`, memoized across posts."""
+        cache = self._token_cache
+        found = cache.get(token)
+        if found is None:
+            found = self._token_atoms(token)
+            if len(cache) >= _MEMO_MAX:
+                cache.clear()
+                self._clean_tokens.clear()
+            cache[token] = found
+            if not found:
+                self._clean_tokens.add(token)
+        return found
 
     def _token_atoms(self, token: str) -> tuple[tuple[int, bool], ...]:
         """(atom id, needs the guard) for each wildcard/fuzzy atom ``token`` satisfies."""
@@ -423,6 +432,38 @@ class MatcherSet:
         if kind == "handle":
             return _set_match(spec.pattern, doc.handles)
         return [(0, 0)] if field_matches(spec.field, spec.pattern, doc.field_values(spec.field)) else []
+
+
+def _combined_text(mention: Mention) -> str:
+    return f"{mention.title}\n{mention.text}" if mention.title else mention.text
+
+
+def _metadata_words(mention: Mention) -> str:
+    """The word string of a mention's ``hashtags`` and ``mentioned_handles`` fields."""
+    return words_string(fold(" ".join((*mention.hashtags, *mention.mentioned_handles))))
+
+
+class _ChunkWords(dict[bytes, str]):
+    """One matcher's chunk cache: folded words, marked _DIRTY when one may satisfy a token atom.
+
+    A chunk is dirty when some word of it satisfies a wildcard or fuzzy atom before the
+    ordinary-word guard (which depends on the post's language, so the full path applies it).
+    """
+
+    def __init__(self, matcher: MatcherSet) -> None:
+        super().__init__()
+        self._matcher = matcher
+        self._checks_tokens = matcher._program.token_automaton is not None
+
+    def __missing__(self, chunk: bytes) -> str:
+        value = _CHUNK_FOLDS[chunk] if len(chunk) <= CHUNK_CACHE_LONGEST else fold_chunk(chunk)
+        if self._checks_tokens and value and any(map(self._matcher._cached_token_atoms, value.split())):
+            value += _DIRTY
+        if len(chunk) <= CHUNK_CACHE_LONGEST:
+            if len(self) >= _MEMO_MAX:
+                self.clear()
+            self[chunk] = value
+        return value
 
 
 def _fuzzy_verdict(spec: AtomSpec, token: str) -> int:

@@ -16,7 +16,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
-__all__ = ["NormalizedText", "fold", "fold_words", "normalize", "skeleton"]
+__all__ = [
+    "NormalizedText",
+    "fold",
+    "fold_chunk",
+    "fold_words",
+    "normalize",
+    "skeleton",
+    "utf8_chunks",
+    "word_string",
+]
 
 WORD_RE = re.compile(r"\w+")
 
@@ -128,7 +137,59 @@ def fold_words(text: str) -> list[str]:
     """
     if text.isascii():
         return text.translate(_ASCII_WORD_TABLE).split()
-    return text.translate(_WORD_TABLE).split()
+    return " ".join(map(_CHUNK_FOLDS.__getitem__, utf8_chunks(text))).split()
+
+
+def utf8_chunks(text: str) -> list[bytes]:
+    """``text`` as UTF-8, cut at ASCII whitespace: the keys of the chunk caches.
+
+    Whitespace folds to a word boundary and never occurs inside a multi-byte character, so
+    folding chunk by chunk gives the same words as folding the whole text.
+    """
+    return text.encode("utf-8", "surrogatepass").split()
+
+
+def fold_chunk(chunk: bytes) -> str:
+    """The folded words of one chunk of :func:`utf8_chunks`, joined by single spaces."""
+    return " ".join(chunk.decode("utf-8", "surrogatepass").translate(_WORD_TABLE).split())
+
+
+# Chunks longer than this (URLs, long hashtags) are rarely seen twice: folded, not cached.
+CHUNK_CACHE_LONGEST = 48
+_CHUNK_CACHE_MAX = 50_000
+
+
+class _ChunkFolds(dict[bytes, str]):
+    """:func:`fold_chunk` computed once per distinct chunk (cleared when it gets large).
+
+    Non-ASCII posts repeat their words; a dict lookup per chunk is several times cheaper than
+    ``str.translate`` over every character, whose non-ASCII path looks each one up.
+    """
+
+    def __missing__(self, chunk: bytes) -> str:
+        value = fold_chunk(chunk)
+        if len(chunk) <= CHUNK_CACHE_LONGEST:
+            if len(self) >= _CHUNK_CACHE_MAX:
+                self.clear()
+            self[chunk] = value
+        return value
+
+
+_CHUNK_FOLDS = _ChunkFolds()
+
+
+def word_string(text: str) -> str:
+    """The matcher's word string of ``text``: its folded words joined, a space at each end.
+
+    Equal to ``" " + " ".join(fold_words(text)) + " "``.
+
+    Examples:
+        >>> word_string("Love my ACME-phone, Győr!")
+        ' love my acme phone gyor '
+    """
+    if text.isascii():
+        return " " + " ".join(text.translate(_ASCII_WORD_TABLE).split()) + " "
+    return " " + " ".join(filter(None, map(_CHUNK_FOLDS.__getitem__, utf8_chunks(text)))) + " "
 
 
 def fold(text: str) -> str:

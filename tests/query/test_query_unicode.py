@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from social_listen.core import Limits, Mention
 from social_listen.query import MatcherSet, fold, normalize, parse, skeleton
+from social_listen.query._normalize import WORD_RE, fold_words, word_string
 
 
 def test_folding_unifies_romanian_and_hungarian_letters() -> None:
@@ -108,3 +111,51 @@ def test_unsupported_language_turns_the_guard_off_without_error() -> None:
     q = parse("braed~1")
     assert q.matches(post)  # no word list for Klingon: plain edit distance
     assert not q.matches(english)  # "bread" is an ordinary English word
+
+
+# Whitespace of every kind, invisible characters, marks, letters that fold to two letters.
+_MIXED = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u3000\u2028-,#@'")),
+        st.sampled_from(list("aáăâșşțţőűöÆßﬁ\u0301\u0345\u200b\u00ad\u202eАΑ😀👍\ufe0f")),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_MIXED)
+def test_word_string_equals_the_words_of_the_folded_text(text: str) -> None:
+    # The matcher folds a post chunk by chunk (cached per chunk); it must equal the definition.
+    expected = WORD_RE.findall(fold(text))
+    assert fold_words(text) == expected
+    assert word_string(text) == " " + " ".join(expected) + " "
+    assert word_string(text) == word_string(text)  # the second time from the chunk cache
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["acme", "Acmé", "acmme", "#acme", "globex", "x"]), max_size=6), _MIXED)
+def test_matching_does_not_depend_on_which_whitespace_separates_words(words: list[str], gap: str) -> None:
+    queries = {"exact": "acme", "phrase": '"acme globex"', "fuzzy": "acme~1", "wild": "glob*", "tag": "#acme"}
+    matcher = MatcherSet(queries)
+    separated = (gap if gap.strip() == "" and gap else " ").join(words)
+    assert matcher.match(separated) == matcher.match(" ".join(words))
+    assert matcher.match(separated) == list(matcher.scan(separated).names)
+
+
+def test_hashtags_and_handles_fields_of_a_mention_are_matched() -> None:
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    matcher = MatcherSet({"tag": "#acme", "handle": "@globex", "word": "initech"})
+    tagged = Mention(
+        source="x",
+        native_id="1",
+        text="no brand in the text",
+        created_at=when,
+        hashtags=("#Acme",),
+        mentioned_handles=("@globex",),
+    )
+    assert matcher.match(tagged) == ["tag", "handle"]
+    assert matcher.match(tagged) == list(matcher.scan(tagged).names)
+    plain = Mention(source="x", native_id="2", text="no brand", created_at=when, hashtags=("#other",))
+    assert matcher.match(plain) == []
