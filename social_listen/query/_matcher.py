@@ -237,7 +237,7 @@ class MatcherSet:
         if _DIRTY in joined:
             return " " + joined.replace(_DIRTY, "") + " "
         words = " " + joined + " "
-        automaton = program.automaton
+        automaton = program.trigger_automaton
         if automaton is not None:
             for _ in automaton.iter(words):
                 return words
@@ -444,26 +444,32 @@ def _metadata_words(mention: Mention) -> str:
 
 
 class _ChunkWords(dict[bytes, str]):
-    """One matcher's chunk cache: folded words, marked _DIRTY when one may satisfy a token atom.
+    """One matcher's chunk cache: folded words, marked _DIRTY when one may trigger a query.
 
-    A chunk is dirty when some word of it satisfies a wildcard or fuzzy atom before the
-    ordinary-word guard (which depends on the post's language, so the full path applies it).
+    A chunk is dirty when some word of it satisfies a wildcard or fuzzy atom that triggers a
+    query, before the ordinary-word guard (which depends on the post's language, so the full
+    path applies it).
     """
 
     def __init__(self, matcher: MatcherSet) -> None:
         super().__init__()
         self._matcher = matcher
-        self._checks_tokens = matcher._program.token_automaton is not None
+        self._triggers = matcher._program.token_triggers
 
     def __missing__(self, chunk: bytes) -> str:
         value = _CHUNK_FOLDS[chunk] if len(chunk) <= CHUNK_CACHE_LONGEST else fold_chunk(chunk)
-        if self._checks_tokens and value and any(map(self._matcher._cached_token_atoms, value.split())):
+        if self._triggers and value and self._triggered(value):
             value += _DIRTY
         if len(chunk) <= CHUNK_CACHE_LONGEST:
             if len(self) >= _MEMO_MAX:
                 self.clear()
             self[chunk] = value
         return value
+
+    def _triggered(self, folded: str) -> bool:
+        atoms_of = self._matcher._cached_token_atoms
+        triggers = self._triggers
+        return any(atom_id in triggers for word in folded.split() for atom_id, _ in atoms_of(word))
 
 
 def _fuzzy_verdict(spec: AtomSpec, token: str) -> int:

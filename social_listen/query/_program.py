@@ -9,7 +9,7 @@ text atom, such as ``NOT spam`` or a bare field filter).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -58,6 +58,13 @@ class Program:
     always: tuple[int, ...]
     context: dict[int, tuple[int, ...]]
     ids: dict[tuple[object, ...], int]
+    trigger_automaton: ahocorasick.Automaton | None = None
+    """The automaton over the seeds of trigger atoms only: a post it finds nothing in (and
+    whose words satisfy no trigger in ``token_triggers``) matches no query. Atoms that only
+    refine a query (NOT terms, the right side of NEAR) are left out, so a common word such as
+    "love" in ``acme NEAR/3 love`` does not send every post down the full path."""
+    token_triggers: frozenset[int] = frozenset()
+    """Word-by-word atoms (wildcard, fuzzy) that trigger some query."""
 
 
 class _Compiler:
@@ -180,15 +187,22 @@ def compile_program(entries: Sequence[tuple[str, Node, GuardSpec | None]]) -> Pr
             continue
         for atom_id in query.triggers:
             by_atom.setdefault(atom_id, []).append(index)
+    automaton = _build_automaton(compiler.atoms, by_token=False)
+    if all(i in by_atom for i, spec in enumerate(compiler.atoms) if spec.seeds and not spec.by_token):
+        trigger_automaton = automaton
+    else:
+        trigger_automaton = _build_automaton(compiler.atoms, by_token=False, only=by_atom.keys())
     return Program(
         atoms=compiler.atoms,
-        automaton=_build_automaton(compiler.atoms, by_token=False),
+        automaton=automaton,
         token_automaton=_build_automaton(compiler.atoms, by_token=True),
         queries=queries,
         by_atom={k: tuple(v) for k, v in by_atom.items()},
         always=tuple(always),
         context=context,
         ids=compiler.ids,
+        trigger_automaton=trigger_automaton,
+        token_triggers=frozenset(i for i in by_atom if compiler.atoms[i].by_token),
     )
 
 
@@ -211,11 +225,16 @@ def _positive_atoms(node: Node) -> list[Atom]:
     return [node]
 
 
-def _build_automaton(atoms: list[AtomSpec], *, by_token: bool) -> ahocorasick.Automaton | None:
-    """The automaton over the post (exact and candidate seeds) or over single words."""
+def _build_automaton(
+    atoms: list[AtomSpec], *, by_token: bool, only: Collection[int] | None = None
+) -> ahocorasick.Automaton | None:
+    """The automaton over the post (exact and candidate seeds) or over single words.
+
+    ``only`` keeps the seeds of those atoms only.
+    """
     table: dict[str, list[tuple[int, str, int]]] = {}
     for atom_id, spec in enumerate(atoms):
-        if spec.by_token is not by_token:
+        if spec.by_token is not by_token or (only is not None and atom_id not in only):
             continue
         for seed in spec.seeds:
             table.setdefault(seed.text, []).append((atom_id, seed.anchor, len(seed.text)))
