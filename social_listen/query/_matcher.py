@@ -190,6 +190,7 @@ class MatcherSet:
         self._memo: dict[tuple[int, str, tuple[str, ...]], int] = {}
         self._token_cache: dict[str, tuple[tuple[int, bool], ...]] = {}
         self._clean_tokens: set[str] = set()  # the tokens cached as satisfying no atom
+        self._clean_chunks: set[bytes] = set()  # the chunks cached as triggering no query
         self._chunks = _ChunkWords(self)
         self._names = tuple(q.name for q in self._program.queries)
 
@@ -220,7 +221,7 @@ class MatcherSet:
         return [self._names[i] for i in self._matching(Run(self, doc, doc.words))]
 
     def _certain_miss(self, item: Mention | str) -> bool | str:
-        """True when no query can match: no atom seed occurs (the common case, kept lean).
+        """True when no query can match: no trigger atom occurs (the common case, kept lean).
 
         Otherwise False, or the post's word string when it was computed (a hit): the full
         path (long texts, queries that need no atom, hits) reuses it.
@@ -231,17 +232,25 @@ class MatcherSet:
         text = item if isinstance(item, str) else _combined_text(item)
         if len(text) > self._limits.max_text_chars:
             return False
-        # One dict lookup per chunk folds it and says whether a word of it satisfies a
-        # wildcard or fuzzy atom (the _DIRTY mark), so most posts cost no Python per word.
-        joined = " ".join(filter(None, map(self._chunks.__getitem__, utf8_chunks(text))))
+        chunks = utf8_chunks(text)
+        metadata = not isinstance(item, str) and bool(item.hashtags or item.mentioned_handles)
+        # Most posts are made of chunks already seen and known to trigger nothing: one set
+        # operation in C, no Python per word, no folding.
+        if self._clean_chunks.issuperset(chunks) and program.triggers_by_word and not metadata:
+            return True
+        # Otherwise one dict lookup per chunk folds it and marks (_DIRTY) the chunks with a word
+        # that may trigger a query.
+        joined = " ".join(filter(None, map(self._chunks.__getitem__, chunks)))
         if _DIRTY in joined:
             return " " + joined.replace(_DIRTY, "") + " "
         words = " " + joined + " "
         automaton = program.trigger_automaton
         if automaton is not None:
-            for _ in automaton.iter(words):
-                return words
-            if not isinstance(item, str) and (item.hashtags or item.mentioned_handles):
+            if not program.triggers_by_word:
+                for _ in automaton.iter(words):
+                    return words
+            if metadata:
+                assert not isinstance(item, str)
                 for _ in automaton.iter(_metadata_words(item)):
                     return words
         return True
@@ -446,30 +455,42 @@ def _metadata_words(mention: Mention) -> str:
 class _ChunkWords(dict[bytes, str]):
     """One matcher's chunk cache: folded words, marked _DIRTY when one may trigger a query.
 
-    A chunk is dirty when some word of it satisfies a wildcard or fuzzy atom that triggers a
-    query, before the ordinary-word guard (which depends on the post's language, so the full
-    path applies it).
+    A chunk is dirty when one of its words starts a whole-word trigger seed (an exact word or
+    phrase, a hashtag or handle) or satisfies a wildcard or fuzzy atom that triggers a query,
+    before the ordinary-word guard (which depends on the post's language, so the full path
+    applies it). Clean chunks also go to the matcher's ``_clean_chunks`` set.
     """
 
     def __init__(self, matcher: MatcherSet) -> None:
         super().__init__()
         self._matcher = matcher
-        self._triggers = matcher._program.token_triggers
+        self._clean = matcher._clean_chunks
+        self._words = matcher._program.trigger_words
+        self._tokens = matcher._program.token_triggers
 
     def __missing__(self, chunk: bytes) -> str:
         value = _CHUNK_FOLDS[chunk] if len(chunk) <= CHUNK_CACHE_LONGEST else fold_chunk(chunk)
-        if self._triggers and value and self._triggered(value):
-            value += _DIRTY
+        dirty = bool(value) and self._triggered(value.split())
         if len(chunk) <= CHUNK_CACHE_LONGEST:
             if len(self) >= _MEMO_MAX:
                 self.clear()
+                self._clean.clear()
+            if not dirty:
+                self._clean.add(chunk)
+        if dirty:
+            value += _DIRTY
+        if len(chunk) <= CHUNK_CACHE_LONGEST:
             self[chunk] = value
         return value
 
-    def _triggered(self, folded: str) -> bool:
+    def _triggered(self, words: list[str]) -> bool:
+        if not self._words.isdisjoint(words):
+            return True
+        if not self._tokens:
+            return False
         atoms_of = self._matcher._cached_token_atoms
-        triggers = self._triggers
-        return any(atom_id in triggers for word in folded.split() for atom_id, _ in atoms_of(word))
+        triggers = self._tokens
+        return any(atom_id in triggers for word in words for atom_id, _ in atoms_of(word))
 
 
 def _fuzzy_verdict(spec: AtomSpec, token: str) -> int:

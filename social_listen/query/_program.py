@@ -65,6 +65,12 @@ class Program:
     "love" in ``acme NEAR/3 love`` does not send every post down the full path."""
     token_triggers: frozenset[int] = frozenset()
     """Word-by-word atoms (wildcard, fuzzy) that trigger some query."""
+    trigger_words: frozenset[str] = frozenset()
+    """The first word of every trigger seed that is whole words (``" acme phone "``): a post
+    without any of them has no hit in ``trigger_automaton``, when ``triggers_by_word``."""
+    triggers_by_word: bool = True
+    """False when some trigger seed is part of a word (a hashtag wildcard such as ``#acme*``),
+    so ``trigger_words`` alone cannot rule a post out."""
 
 
 class _Compiler:
@@ -188,6 +194,12 @@ def compile_program(entries: Sequence[tuple[str, Node, GuardSpec | None]]) -> Pr
         for atom_id in query.triggers:
             by_atom.setdefault(atom_id, []).append(index)
     automaton = _build_automaton(compiler.atoms, by_token=False)
+    first_words = {
+        _first_word(seed.text)
+        for atom_id in by_atom
+        if not compiler.atoms[atom_id].by_token
+        for seed in compiler.atoms[atom_id].seeds
+    }
     if all(i in by_atom for i, spec in enumerate(compiler.atoms) if spec.seeds and not spec.by_token):
         trigger_automaton = automaton
     else:
@@ -203,6 +215,8 @@ def compile_program(entries: Sequence[tuple[str, Node, GuardSpec | None]]) -> Pr
         ids=compiler.ids,
         trigger_automaton=trigger_automaton,
         token_triggers=frozenset(i for i in by_atom if compiler.atoms[i].by_token),
+        trigger_words=frozenset(first for first in first_words if first),
+        triggers_by_word="" not in first_words,
     )
 
 
@@ -223,6 +237,14 @@ def _positive_atoms(node: Node) -> list[Atom]:
     if isinstance(node, Near):
         return [*iter_atoms(node.left), *iter_atoms(node.right)]
     return [node]
+
+
+def _first_word(seed: str) -> str:
+    """The first word of a whole-words seed (``" acme phone "`` gives ``acme``), else ``""``."""
+    inner = seed[1:-1]
+    if len(seed) < 3 or seed[0] != " " or seed[-1] != " " or not all(inner.split(" ")):
+        return ""
+    return inner.split(" ", 1)[0]
 
 
 def _build_automaton(
