@@ -18,10 +18,12 @@ from urllib.parse import urlsplit
 
 from social_listen.core import Mention
 from social_listen.query._normalize import (
+    _CONFUSABLE_RE,
     _INVISIBLE_DELETE,
     WORD_RE,
     NormalizedText,
     fold,
+    normalization_flags,
     normalize,
     skeleton,
     word_string,
@@ -32,6 +34,9 @@ __all__ = ["Document", "words_string"]
 _HASHTAG_RE = re.compile(r"(?<![\w&])#(\w+)")
 _HANDLE_RE = re.compile(r"(?<![\w.])@(\w+(?:[.\-]\w+)*)")
 _URL_RE = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
+# What the skeleton's letter-spacing pattern (_normalize._SPACED_RE: three or more single
+# letters joined by one of " .-_*") leaves in a word string: letters joined by " " or "_".
+_SPACED_WORDS_RE = re.compile(r" \w[ _]\w(?:[ _]\w)+ ")
 
 
 def words_string(folded: str) -> str:
@@ -138,8 +143,21 @@ class Document:
         return [m.span() for m in WORD_RE.finditer(self.folded)]
 
     @cached_property
+    def flags(self) -> frozenset[str]:
+        """The normalization flags (``obfuscated``, ``lookalike``) of the combined text."""
+        if "normalized" in self.__dict__:
+            return self.normalized.flags
+        return normalization_flags(self.combined)
+
+    @cached_property
     def skeleton_words(self) -> str:
-        """The word string of the lookalike skeleton (homoglyphs mapped, spacing closed)."""
+        """The word string of the lookalike skeleton (homoglyphs mapped, spacing closed).
+
+        ``words`` itself when the text has no homoglyph and no run of single letters (the
+        skeleton then folds to the same words), which is the common case.
+        """
+        if not _CONFUSABLE_RE.search(self.combined) and not _SPACED_WORDS_RE.search(self.words):
+            return self.words
         return words_string(skeleton(self.combined))
 
     def field_values(self, name: str) -> tuple[str, ...]:

@@ -268,11 +268,17 @@ class MatcherSet:
             >>> result.names, [(s.start, s.end) for s in result.spans["acme"]], sorted(result.flags)
             (('acme',), [(4, 9)], ['lookalike', 'obfuscated'])
         """
-        doc = Document(item, max_chars=self._limits.max_text_chars)
-        run = Run(self, doc, doc.words)
-        matched = self._matching(run)
-        spans = {self._names[i]: self._spans(run, i) for i in matched}
-        flags = set(doc.normalized.flags) if not doc.combined.isascii() else set()
+        quick = self._certain_miss(item)
+        words = quick if isinstance(quick, str) else None
+        doc = Document(item, max_chars=self._limits.max_text_chars, words=words)
+        if quick is True:
+            matched: list[int] = []
+            spans: dict[str, tuple[MatchSpan, ...]] = {}
+        else:
+            run = Run(self, doc, doc.words)
+            matched = self._matching(run)
+            spans = {self._names[i]: self._spans(run, i) for i in matched}
+        flags = set(doc.flags)
         if doc.capped:
             flags.add("text_capped")
         lookalike: list[str] = []
@@ -312,7 +318,7 @@ class MatcherSet:
                 words = run.doc.word_list[first : last + 1] if spec.kind != "raw" else []
                 field, start, end = run.doc.original_span_words(first, last)
                 out.append(MatchSpan(field, start, end, " ".join(words), spec.kind))
-        return tuple(sorted(set(out), key=lambda s: (s.field != "title", s.start, s.end)))
+        return tuple(sorted(set(out), key=lambda s: (s.field != "title", s.start, s.end, s.atom, s.matched)))
 
     def _scan(self, run: Run) -> dict[int, list[tuple[int, int]]]:
         program = self._program

@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from social_listen.core import Limits, Mention
 from social_listen.query import MatcherSet, fold, normalize, parse, skeleton
-from social_listen.query._normalize import WORD_RE, fold_words, word_string
+from social_listen.query._document import Document, words_string
+from social_listen.query._normalize import (
+    WORD_RE,
+    _normalize_each,
+    fold_words,
+    normalization_flags,
+    word_string,
+)
 
 
 def test_folding_unifies_romanian_and_hungarian_letters() -> None:
@@ -159,3 +166,30 @@ def test_hashtags_and_handles_fields_of_a_mention_are_matched() -> None:
     assert matcher.match(tagged) == list(matcher.scan(tagged).names)
     plain = Mention(source="x", native_id="2", text="no brand", created_at=when, hashtags=("#other",))
     assert matcher.match(plain) == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(_MIXED)
+def test_normalize_shortcuts_agree_with_the_character_by_character_path(text: str) -> None:
+    assert normalize(text) == _normalize_each(text)
+    assert normalization_flags(text) == _normalize_each(text).flags
+
+
+_SPACED = st.lists(
+    st.one_of(
+        st.sampled_from(["a c m e", "a.c.m.e", "a_c_m_e", "a-c-m-e", "a*c*m*e", "a, c, m", "x y"]),
+        st.just("\u0410cme"),
+        _MIXED,
+    ),
+    max_size=4,
+).map(" ".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SPACED)
+def test_skeleton_words_shortcut_agrees_with_the_skeleton(text: str) -> None:
+    doc = Document(text, max_chars=10_000)
+    assert doc.skeleton_words == words_string(skeleton(text))
+    assert MatcherSet({"acme": "acme"}).scan(text).lookalike == (
+        ("acme",) if " acme " in words_string(skeleton(text)) and " acme " not in doc.words else ()
+    )
