@@ -360,6 +360,57 @@ def _tag_fast_path(
     return " AND ".join(parts), params, []
 
 
+def _tag_join_path(
+    metrics: Sequence[str], by: Sequence[str], where: Filter | None
+) -> tuple[list[str], list[str], str, list[object], list[object]] | None:
+    """Joins, group expressions, WHERE and parameters of a tag × tag table over ``mention_tags``.
+
+    A brand × term table (``by=("brand", "term")`` with ``brands`` filtered) reads the brand's
+    tag rows in the period by primary-key range and joins each other grouped tag by mention id;
+    the metrics read the driving tag row, which repeats its mention's columns. The general plan
+    would join ``mentions`` to every tag and test each row against the filter's id list too.
+    """
+    if not by or any(name not in _TAG_DIMS for name in by):
+        return None
+    if len(by) < 2 or any(name not in _FACT_METRICS for name in metrics) or where is None:
+        return None
+    if set(where.model_dump(exclude_defaults=True)) - {"since", "until", *_TAG_FILTER.values()}:
+        return None
+    restricted = [name for name in by if name in _TAG_FILTER and getattr(where, _TAG_FILTER[name])]
+    if not restricted:
+        return None
+    driver = "brand" if "brand" in restricted else restricted[0]
+    joins: list[str] = []
+    join_params: list[object] = []
+    dims: list[str] = []
+    for name in by:
+        if name == driver:
+            dims.append("m.value")
+            continue
+        alias = f"g_{name}"
+        kind = _TAG_DIMS[name]
+        join = f"JOIN mention_tags {alias} ON {alias}.mention_id = m.mention_id AND {alias}.kind = '{kind}'"
+        if name in restricted:
+            join += " AND " + _in(f"{alias}.value", getattr(where, _TAG_FILTER[name]), join_params)
+        joins.append(join)
+        dims.append(f"{alias}.value")
+    params: list[object] = []
+    parts = [f"m.kind = '{_TAG_DIMS[driver]}'", _in("m.value", getattr(where, _TAG_FILTER[driver]), params)]
+    if where.since is not None:
+        parts.append("m.ts >= ?")
+        params.append(to_us(where.since))
+    if where.until is not None:
+        parts.append("m.ts < ?")
+        params.append(to_us(where.until))
+    for name, field in _TAG_FILTER.items():
+        values = getattr(where, field)
+        if values and name not in by:
+            inner = _in("t.value", values, params)
+            tagged = f"SELECT t.mention_id FROM mention_tags t WHERE t.kind = '{name}' AND {inner}"
+            parts.append(f"m.mention_id IN ({tagged})")
+    return joins, dims, " AND ".join(parts), join_params, params
+
+
 def plan_aggregate(
     metrics: Sequence[str],
     by: Sequence[str],
@@ -373,7 +424,15 @@ def plan_aggregate(
 ) -> AggregatePlan:
     """Build the aggregate SQL (``edges`` non-empty when ``bucket`` is in ``by``)."""
     _check_names(metrics, by)
-    where_sql, where_params = compile_filter(where, dialect, languages=languages)
+    # A grouped tag restricted by the filter is restricted in its join (with the time range,
+    # which its rows repeat, so the join can drive the plan); the filter need not test it again.
+    joined = {
+        _TAG_FILTER[name]: ()
+        for name in by
+        if where is not None and name in _TAG_FILTER and getattr(where, _TAG_FILTER[name])
+    }
+    filtered = where.model_copy(update=joined) if where is not None and joined else where
+    where_sql, where_params = compile_filter(filtered, dialect, languages=languages)
     params: list[object] = []
     joins: list[str] = []
     dims: list[str] = []
@@ -384,9 +443,12 @@ def plan_aggregate(
             alias = f"g_{name}"
             kind = _TAG_DIMS[name]
             join = f"JOIN mention_tags {alias} ON {alias}.mention_id = m.id AND {alias}.kind = '{kind}'"
-            restrict = {"brand": where.brands, "term": where.terms, "intent": where.intents} if where else {}
-            if restrict.get(name):
-                join += " AND " + _in(f"{alias}.value", restrict[name], params)
+            if where is not None and name in _TAG_FILTER and getattr(where, _TAG_FILTER[name]):
+                join += " AND " + _in(f"{alias}.value", getattr(where, _TAG_FILTER[name]), params)
+                for op, bound in ((">=", where.since), ("<", where.until)):
+                    if bound is not None:
+                        join += f" AND {alias}.ts {op} ?"
+                        params.append(to_us(bound))
             joins.append(join)
             dims.append(f"{alias}.value")
         else:
@@ -401,9 +463,12 @@ def plan_aggregate(
     if fast is not None:
         where_sql, where_params, params = fast
         joins, dims = [], ["m.value"]
+    pair = None if fast is not None or has_bucket else _tag_join_path(metrics, by, where)
+    if pair is not None:
+        joins, dims, where_sql, params, where_params = pair
     dim_aliases = [f"d{i}" for i in range(len(dims))]
     dim_select = "".join(f", {expr} AS {alias}" for expr, alias in zip(dims, dim_aliases, strict=True))
-    table = "mention_tags m" if fast is not None else "mentions m"
+    table = "mentions m" if fast is None and pair is None else "mention_tags m"
     from_sql = f"FROM {table} " + " ".join(joins) + f" WHERE ({where_sql}){range_sql}"
     all_params = params + where_params + ([edges[0], edges[-1]] if has_bucket else [])
     # The widest grid every bucket edge falls on (a day in UTC, an hour in Bucharest).

@@ -405,3 +405,36 @@ def test_tag_series_match_the_general_path(store: Any) -> None:
     only = store.aggregate(("count",), where=Filter(brands=("globex",)), **kw)
     assert sum(only.column("count")) == 25
     assert set(only.column("brand")) == {"globex"}
+
+
+def test_tag_tables_match_the_general_path(store: Any) -> None:
+    mentions = [
+        make_mention(
+            i,
+            brands=("acme",) if i % 2 else ("acme", "globex"),
+            terms=("late", "box") if i % 3 else ("late",),
+            intent=Intent(labels=("complaint",), method="t") if i % 4 == 0 else None,
+            sentiment=Sentiment(score=(i % 3 - 1) / 2, label="neutral", method="t"),
+        )
+        for i in range(40)
+    ]
+    commit(store, mentions)
+    metrics = ("count", "mean_sentiment")
+    until = T0 + timedelta(hours=30)
+    for where in (
+        Filter(brands=("acme", "globex"), until=until),
+        Filter(brands=("globex",), intents=("complaint",)),
+        Filter(brands=("acme",), terms=("box",), since=T0 + timedelta(hours=3)),
+    ):
+        tagged = store.aggregate(metrics, by=("brand", "term"), where=where)
+        general = store.aggregate(
+            metrics, by=("brand", "term"), where=where.model_copy(update={"sources": ("hackernews",)})
+        )
+        assert tagged.rows == general.rows
+        expected: dict[tuple[str, str], int] = {}
+        for m in store.iter_mentions(where):
+            for brand in set(m.brands) & set(where.brands):
+                for term in m.terms:
+                    if not where.terms or term in where.terms:
+                        expected[(brand, term)] = expected.get((brand, term), 0) + 1
+        assert {(b, t): c for b, t, c, _ in tagged} == expected
