@@ -10,7 +10,6 @@ original title/text), lookalike matches and the normalization flags for enrichme
 from __future__ import annotations
 
 import logging
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -89,7 +88,7 @@ class Run(RunLike):
     (empty for atoms confirmed word by word, whose words are in ``tokens``).
     """
 
-    __slots__ = ("_lazy", "_positions", "doc", "hits", "matcher", "tokens", "words")
+    __slots__ = ("_lazy", "doc", "hits", "matcher", "tokens", "words")
 
     def __init__(self, matcher: MatcherSet, doc: Document, words: str) -> None:
         self.matcher = matcher
@@ -98,14 +97,10 @@ class Run(RunLike):
         self.tokens: dict[int, set[str]] = {}
         self.hits = matcher._scan(self)
         self._lazy: dict[int, list[tuple[int, int]]] = {}
-        self._positions: list[int] | None = None
 
     def word_index(self, position: int) -> int:
         """Index of the word at ``position`` of the scanned word string."""
-        if self._positions is None:
-            words = self.words
-            self._positions = [i for i in range(len(words)) if words[i] == " "]
-        return bisect_left(self._positions, position) - 1
+        return self.words.count(" ", 0, position) - 1  # the spaces before it, less the leading one
 
     def lazy_spans(self, atom_id: int) -> list[tuple[int, int]]:
         """Word-index spans (or ``[(0, 0)]`` for metadata) of an atom the scan does not confirm."""
@@ -236,23 +231,22 @@ class MatcherSet:
         metadata = not isinstance(item, str) and bool(item.hashtags or item.mentioned_handles)
         # Most posts are made of chunks already seen and known to trigger nothing: one set
         # operation in C, no Python per word, no folding.
-        if self._clean_chunks.issuperset(chunks) and program.triggers_by_word and not metadata:
-            return True
-        # Otherwise one dict lookup per chunk folds it and marks (_DIRTY) the chunks with a word
-        # that may trigger a query.
-        joined = " ".join(filter(None, map(self._chunks.__getitem__, chunks)))
-        if _DIRTY in joined:
-            return " " + joined.replace(_DIRTY, "") + " "
-        words = " " + joined + " "
-        automaton = program.trigger_automaton
-        if automaton is not None:
-            if not program.triggers_by_word:
-                for _ in automaton.iter(words):
+        if program.triggers_by_word and self._clean_chunks.issuperset(chunks):
+            words: str | None = None
+        else:
+            # One dict lookup per chunk folds it and marks (_DIRTY) the chunks with a word
+            # that may trigger a query.
+            joined = " ".join(filter(None, map(self._chunks.__getitem__, chunks)))
+            if _DIRTY in joined:
+                return " " + joined.replace(_DIRTY, "") + " "
+            words = " " + joined + " "
+            if not program.triggers_by_word and program.trigger_automaton is not None:
+                for _ in program.trigger_automaton.iter(words):
                     return words
-            if metadata:
-                assert not isinstance(item, str)
-                for _ in automaton.iter(_metadata_words(item)):
-                    return words
+        if metadata and program.trigger_automaton is not None:
+            assert not isinstance(item, str)
+            for _ in program.trigger_automaton.iter(_metadata_words(item)):
+                return words or False
         return True
 
     def match_batch(self, items: Iterable[Mention | str]) -> list[list[str]]:
