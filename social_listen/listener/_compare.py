@@ -6,7 +6,7 @@ aggregate for the numbers, then a small top-N per brand for themes and sources).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,10 +15,10 @@ from social_listen.listener._data import MentionData, aggregate, as_store, perio
 from social_listen.listener._results import TableResult
 from social_listen.listener._share import wilson_interval
 from social_listen.listener._terms import extract_terms, term_surfaces
-from social_listen.listener._top import top
+from social_listen.listener._top import top_of
 from social_listen.store import Filter, MentionStore
 
-__all__ = ["BrandComparison", "BrandSummary", "compare_brands"]
+__all__ = ["BrandComparison", "BrandSummary", "compare_brands", "compare_with_terms"]
 
 _METRICS = (
     "count",
@@ -75,7 +75,7 @@ class BrandComparison(TableResult):
 
 
 def _brand_themes(
-    store: MentionStore, flt: Filter, counts: dict[str, int], brand: str, n: int
+    store: MentionStore, flt: Filter, counts: Mapping[str, int], brand: str, n: int
 ) -> tuple[str, ...]:
     """The brand's top terms (phrases absorb their words), labelled with a surface form."""
     own = set(extract_terms(brand, language=None) + extract_terms(brand, language="en"))
@@ -145,17 +145,38 @@ def compare_brands(
     store = as_store(data)
     names = tuple(dict.fromkeys(brands))
     flt = period_filter(since, until, where, brands=names)
-    stats = {str(r[0]): r[1:] for r in aggregate(store, _METRICS, by=("brand",), where=flt)}
-    total = sum(int(v[0]) for v in stats.values())
     term_counts: dict[str, dict[str, int]] = {}
     for brand, term, count in aggregate(store, ("count",), by=("brand", "term"), where=flt):
         term_counts.setdefault(str(brand), {})[str(term)] = int(count)
+    return compare_with_terms(store, flt, term_counts, n_themes=n_themes, n_sources=n_sources)
+
+
+def compare_with_terms(
+    store: MentionStore,
+    flt: Filter,
+    term_counts: Mapping[str, Mapping[str, int]],
+    *,
+    n_themes: int = 5,
+    n_sources: int = 3,
+) -> BrandComparison:
+    """The comparison, given each brand's term counts already read (see :func:`compare_brands`).
+
+    Args:
+        store: The store.
+        flt: The period, narrowed to the brands compared (in order) and any other filter.
+        term_counts: Mentions per term of each brand in the period.
+        n_themes: See :func:`compare_brands`.
+        n_sources: See :func:`compare_brands`.
+    """
+    names = flt.brands
+    stats = {str(r[0]): r[1:] for r in aggregate(store, _METRICS, by=("brand",), where=flt)}
+    total = sum(int(v[0]) for v in stats.values())
     rows = []
     for brand in names:
         count, sentiment, negative, positive, scored, reach, engagement, authors = stats.get(
             brand, (0, None, 0, 0, 0, 0.0, 0, 0)
         )
-        own = period_filter(since, until, where, brands=(brand,))
+        own = flt.model_copy(update={"brands": (brand,)})
         low, high = wilson_interval(int(count), total)
         rows.append(
             BrandSummary(
@@ -172,7 +193,7 @@ def compare_brands(
                 authors=int(authors or 0),
                 themes=_brand_themes(store, own, term_counts.get(brand, {}), brand, n_themes),
                 top_sources=tuple(
-                    r.value for r in top(store, "source", since=since, until=until, n=n_sources, where=own)
+                    r.value for r in top_of(store, "source", own, total=int(count), n=n_sources)
                 )
                 if count
                 else (),

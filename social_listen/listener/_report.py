@@ -18,19 +18,35 @@ from pathlib import Path
 from typing import Any
 
 from social_listen.core import ConfigError
-from social_listen.listener._compare import BrandComparison, compare_brands
-from social_listen.listener._data import BrandLike, MentionData, as_store, brand_names
+from social_listen.listener._compare import BrandComparison, compare_with_terms
+from social_listen.listener._data import (
+    BrandLike,
+    MentionData,
+    aggregate,
+    as_store,
+    brand_names,
+    period_filter,
+)
 from social_listen.listener._explain import ExplainedSpike, find_spikes
 from social_listen.listener._share import ShareOfVoice, share_of_voice
 from social_listen.listener._stories import Stories, cluster_stories
 from social_listen.listener._terms import extract_terms
-from social_listen.listener._themes import EmergingTerms, Themes, complaints_by_theme, emerging_terms, themes
+from social_listen.listener._themes import (
+    TERM_METRICS,
+    EmergingTerms,
+    Themes,
+    rank_emerging,
+    rank_themes,
+    term_counts,
+)
 from social_listen.listener._timeseries import TimeSeries, time_series
-from social_listen.listener._top import TopList, top
-from social_listen.store import Filter
+from social_listen.listener._top import TopList, top_of
+from social_listen.store import Filter, MentionStore
 
 __all__ = ["Report", "build_report"]
 
+_EMERGING_CANDIDATES = 2000  # emerging_terms' defaults
+_EMERGING_MIN_COUNT = 3
 _SPIKE_FREQ = {"minute": "minute", "hour": "hour", "day": "hour", "week": "day", "month": "day"}
 
 
@@ -168,14 +184,18 @@ def build_report(
     store = as_store(data)
     names = brand_names(brand, competitors)
     main = names[0]
-    own = (where or Filter()).model_copy(update={"brands": (main,)})
+    own = period_filter(since, until, where, brands=(main,))
     own_terms = tuple(
         dict.fromkeys((*extract_terms(main, language=None), *extract_terms(main, language="en")))
     )
     unit = freq.lstrip("0123456789")
     spike_freq = _SPIKE_FREQ.get(unit, "hour")
-
-    volume = time_series(store, freq=freq, tz=tz, where=own, since=since, until=until)
+    total = store.count(own)
+    terms = _BrandTerms.read(store, period_filter(since, until, where, brands=names))
+    complaints = own.model_copy(update={"intents": ("complaint",)})
+    complaint_rows = aggregate(
+        store, TERM_METRICS, by=("term",), where=complaints, order_by=["-count", "term"]
+    )
     return Report(
         brand=main,
         competitors=names[1:],
@@ -184,19 +204,21 @@ def build_report(
         generated_at=now,
         freq=freq,
         tz=tz,
-        volume=volume,
+        volume=time_series(store, freq=freq, tz=tz, where=own, since=since, until=until),
         share=share_of_voice(store, brands=names, where=where, tz=tz, since=since, until=until),
         share_reach=share_of_voice(
             store, brands=names, measure="reach", where=where, tz=tz, since=since, until=until
         ),
-        comparison=compare_brands(store, brands=names, where=where, since=since, until=until),
-        themes=themes(store, n=n, exclude=own_terms, where=own, since=since, until=until),
-        complaints=complaints_by_theme(store, n=n, exclude=own_terms, where=own, since=since, until=until),
-        emerging=emerging_terms(store, n=n, where=own, since=since, until=until),
-        top_authors=top(store, "author", by="reach", n=n, where=own, since=since, until=until),
-        top_sources=top(store, "source", n=n, where=own, since=since, until=until),
-        top_domains=top(store, "domain", n=n, where=own, since=since, until=until),
-        top_hashtags=top(store, "hashtag", n=n, where=own, since=since, until=until),
+        comparison=compare_with_terms(store, terms.flt, terms.counts()),
+        themes=rank_themes(store, own, terms.rows(main), total=total, n=n, exclude=own_terms),
+        complaints=rank_themes(
+            store, complaints, complaint_rows.rows, total=store.count(complaints), n=n, exclude=own_terms
+        ),
+        emerging=_emerging(store, own, terms.rows(main), since=since, until=until, total=total, n=n),
+        top_authors=top_of(store, "author", own, total=total, by="reach", n=n),
+        top_sources=top_of(store, "source", own, total=total, n=n),
+        top_domains=top_of(store, "domain", own, total=total, n=n),
+        top_hashtags=top_of(store, "hashtag", own, total=total, n=n),
         spikes=find_spikes(
             store,
             freq=spike_freq,
@@ -210,3 +232,47 @@ def build_report(
             store, max_mentions=story_mentions, min_size=2, where=own, since=since, until=until
         ),
     )
+
+
+@dataclass(frozen=True)
+class _BrandTerms:
+    """Every brand's term statistics of the period, read once for the sections that rank terms."""
+
+    flt: Filter
+    by_brand: dict[str, tuple[tuple[Any, ...], ...]]
+
+    @classmethod
+    def read(cls, store: MentionStore, flt: Filter) -> _BrandTerms:
+        result = aggregate(
+            store, TERM_METRICS, by=("brand", "term"), where=flt, order_by=["brand", "-count", "term"]
+        )
+        by_brand: dict[str, list[tuple[Any, ...]]] = {}
+        for row in result.rows:
+            by_brand.setdefault(str(row[0]), []).append(row[1:])
+        return cls(flt, {brand: tuple(rows) for brand, rows in by_brand.items()})
+
+    def rows(self, brand: str) -> tuple[tuple[Any, ...], ...]:
+        """``(term, *TERM_METRICS)`` of one brand, most frequent first (ties by term)."""
+        return self.by_brand.get(brand, ())
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Mentions per term of each brand."""
+        return {brand: {str(r[0]): int(r[1]) for r in rows} for brand, rows in self.by_brand.items()}
+
+
+def _emerging(
+    store: MentionStore,
+    own: Filter,
+    term_rows: tuple[tuple[Any, ...], ...],
+    *,
+    since: datetime,
+    until: datetime,
+    total: int,
+    n: int,
+) -> EmergingTerms:
+    """:func:`emerging_terms` with its defaults, from the period's term rows already read."""
+    baseline = own.model_copy(update={"since": since - 4 * (until - since), "until": since})
+    candidates = term_rows[:_EMERGING_CANDIDATES]
+    counts = {str(t): int(c) for t, c, *_ in candidates if int(c) >= _EMERGING_MIN_COUNT}
+    before = term_counts(store, baseline, sorted(counts))
+    return rank_emerging(counts, before, total=total, baseline_total=store.count(baseline), n=n)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ from social_listen.listener._terms import term_surfaces
 from social_listen.store import Filter, MentionStore
 
 __all__ = [
+    "TERM_METRICS",
     "EmergingTerm",
     "EmergingTerms",
     "ExampleMention",
@@ -33,13 +34,17 @@ __all__ = [
     "complaints_by_theme",
     "emerging_terms",
     "g_squared",
+    "rank_emerging",
+    "rank_themes",
+    "term_counts",
     "themes",
 ]
 
 SIGNIFICANT_G2 = 10.83  # chi-square, 1 degree of freedom, p = 0.001
 _EXAMPLE_CHARS = 280
 _EXAMPLE_POOL = 30
-_METRICS = ("count", "mean_sentiment", "count_negative", "count_scored")
+TERM_METRICS = ("count", "mean_sentiment", "count_negative", "count_scored")
+"""The per-term statistics themes read, in the order :func:`rank_themes` takes them."""
 
 
 def g_squared(a: float, b: float, n1: float, n2: float) -> float:
@@ -205,7 +210,8 @@ def _label(term: str, examples: Sequence[ExampleMention]) -> str:
     return min(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0] if forms else term
 
 
-def _term_counts(store: MentionStore, flt: Filter, terms: Sequence[str]) -> dict[str, int]:
+def term_counts(store: MentionStore, flt: Filter, terms: Sequence[str]) -> dict[str, int]:
+    """Mentions matching ``flt`` per term, for the given terms only."""
     # One unfiltered pass over the period's terms: filtering by a term list makes the store
     # test every row against the list's mention ids, which costs more than the whole pass.
     if not terms:
@@ -253,13 +259,48 @@ def themes(
     """
     store = as_store(data)
     flt = period_filter(since, until, where)
-    total = store.count(flt)
-    excluded = set(exclude)
     # One pass gives every term's count: the phrase test needs the counts of its words too.
-    result = aggregate(store, _METRICS, by=("term",), where=flt, order_by=["-count", "term"])
-    word_counts = {str(r[0]): int(r[1]) for r in result if " " not in str(r[0])}
+    result = aggregate(store, TERM_METRICS, by=("term",), where=flt, order_by=["-count", "term"])
+    return rank_themes(
+        store,
+        flt,
+        result.rows,
+        total=store.count(flt),
+        n=n,
+        min_count=min_count,
+        examples=examples,
+        exclude=exclude,
+    )
+
+
+def rank_themes(
+    store: MentionStore,
+    flt: Filter,
+    term_rows: Sequence[tuple[Any, ...]],
+    *,
+    total: int,
+    n: int = 10,
+    min_count: int = 3,
+    examples: int = 3,
+    exclude: Sequence[str] = (),
+) -> Themes:
+    """Themes from a period's term statistics already read (see :func:`themes`).
+
+    Args:
+        store: The store the example mentions are read from.
+        flt: The period and narrowing of ``term_rows``.
+        term_rows: ``(term, count, mean_sentiment, count_negative, count_scored)`` of every
+            term of the period, most frequent first (ties by term): :data:`TERM_METRICS`.
+        total: Mentions in the period.
+        n: See :func:`themes`.
+        min_count: See :func:`themes`.
+        examples: See :func:`themes`.
+        exclude: See :func:`themes`.
+    """
+    excluded = set(exclude)
+    word_counts = {str(r[0]): int(r[1]) for r in term_rows if " " not in str(r[0])}
     stats: dict[str, tuple[int, float | None, int, int]] = {}
-    for term, count, sentiment, negative, scored in result.rows[: max(200, n * 20)]:
+    for term, count, sentiment, negative, scored in term_rows[: max(200, n * 20)]:
         if int(count) >= min_count and term not in excluded:
             stats[str(term)] = (int(count), sentiment, int(negative or 0), int(scored or 0))
     from nltk.metrics import BigramAssocMeasures
@@ -302,7 +343,7 @@ def themes(
                 examples=quoted,
             )
         )
-    subset = None if where is None or not where.intents else ",".join(where.intents)
+    subset = None if not flt.intents else ",".join(flt.intents)
     return Themes(rows=tuple(rows), total=total, subset=subset)
 
 
@@ -367,10 +408,33 @@ def emerging_terms(
         )
         if int(c) >= min_count
     }
-    before = _term_counts(store, baseline, sorted(counts))
+    before = term_counts(store, baseline, sorted(counts))
+    return rank_emerging(counts, before, total=n1, baseline_total=n2, n=n, min_g2=min_g2)
+
+
+def rank_emerging(
+    counts: Mapping[str, int],
+    baseline_counts: Mapping[str, int],
+    *,
+    total: int,
+    baseline_total: int,
+    n: int = 20,
+    min_g2: float = SIGNIFICANT_G2,
+) -> EmergingTerms:
+    """Emerging terms from term counts already read (see :func:`emerging_terms`).
+
+    Args:
+        counts: Mentions per candidate term in the period.
+        baseline_counts: Mentions per term in the baseline (terms absent count 0).
+        total: Mentions in the period.
+        baseline_total: Mentions in the baseline.
+        n: See :func:`emerging_terms`.
+        min_g2: See :func:`emerging_terms`.
+    """
+    n1, n2 = total, baseline_total
     rows = []
     for term, a in counts.items():
-        b = before.get(term, 0)
+        b = baseline_counts.get(term, 0)
         rate, base_rate = a / n1 if n1 else 0.0, b / n2 if n2 else 0.0
         if rate <= base_rate:
             continue

@@ -14,9 +14,9 @@ from typing import Literal
 from social_listen.core import ConfigError
 from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
 from social_listen.listener._results import TableResult
-from social_listen.store import Filter
+from social_listen.store import Filter, MentionStore
 
-__all__ = ["TopList", "TopRow", "top"]
+__all__ = ["TopList", "TopRow", "top", "top_of"]
 
 Dimension = Literal["author", "source", "domain", "link", "hashtag", "term", "language", "brand", "intent"]
 RankBy = Literal["count", "reach", "engagement", "influence", "authors"]
@@ -108,9 +108,24 @@ def top(
         raise ConfigError("n must be at least 1", source="listener")
     store = as_store(data)
     flt = period_filter(since, until, where)
+    return top_of(store, dimension, flt, total=store.count(flt), n=n, by=by)
+
+
+def top_of(
+    store: MentionStore, dimension: Dimension, flt: Filter, *, total: int, n: int = 10, by: RankBy = "count"
+) -> TopList:
+    """The top list of a period whose mention count is already known (see :func:`top`).
+
+    Args:
+        store: The store.
+        dimension: See :func:`top`.
+        flt: The period and narrowing (``since`` and ``until`` set).
+        total: Mentions matching ``flt`` (the denominator of each row's share).
+        n: See :func:`top`.
+        by: See :func:`top`.
+    """
     order = [f"-{_RANK[by]}"] + (["-count"] if by != "count" else []) + [dimension]
     result = aggregate(store, _METRICS, by=(dimension,), where=flt, order_by=order, top=n)
-    total = store.count(flt)
     rows = []
     present = [r for r in result if r[0] is not None]
     for rank, (value, count, reach, engagement, sentiment, authors, influence) in enumerate(present, start=1):
