@@ -11,6 +11,9 @@ Every default is the library's: ``SentimentScorer()`` with its packaged analyzer
 ``--lang`` and its fixed thresholds; nothing is tuned here. Plain VADER (±0.05, the
 reference rules) is scored in the same run for comparison, after checking that our VADER
 equals the reference ``vaderSentiment`` package on these texts.
+With ``--ablation`` it also scores the library's analyzer once per rule with that rule
+switched off (``RuleAnalyzer(language=..., disable={rule})``) and prints a Markdown table of
+macro recall, rule on vs off (the table in ``docs/monitoring/sentiment.md``).
 Prints per-class recall, then ``vader_macro_recall=`` and ``macro_recall=`` (percent) last.
 """
 
@@ -22,7 +25,8 @@ from pathlib import Path
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from social_listen.monitor import SentimentScorer, VaderAnalyzer
+from social_listen.monitor import RuleAnalyzer, SentimentScorer, VaderAnalyzer
+from social_listen.monitor._sentiment_rules import RULES
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -62,6 +66,7 @@ def main() -> None:
     parser.add_argument("--lang", default="en", help="analyse the posts as this language (default en)")
     parser.add_argument("--quick", action="store_true", help="a random sample of 300 posts")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ablation", action="store_true", help="macro recall with each rule off")
     args = parser.parse_args()
     texts, gold = load(args)
     if args.quick and len(texts) > 300:
@@ -87,6 +92,15 @@ def main() -> None:
 
     v_macro, v_rec = macro_recall(vader_pred, gold)
     macro, rec = macro_recall(pred, gold)
+    if args.ablation:
+        print("| rule | macro recall with the rule off | change from the rule |")
+        print("|---|---|---|")
+        for rule in RULES:
+            off = SentimentScorer(analyzers={args.lang: RuleAnalyzer(language=args.lang, disable={rule})})
+            off_pred = [LABELS.index(off.score(t, language=args.lang).sentiment.label) for t in texts]
+            off_macro, _ = macro_recall(off_pred, gold)
+            print(f"| `{rule}` | {off_macro:.2f} | {macro - off_macro:+.2f} |")
+        print(f"| (all rules on) | {macro:.2f} | |")
     print(
         f"{len(texts)} posts, language {args.lang}, library default {method}, thresholds {scorer.thresholds}"
     )

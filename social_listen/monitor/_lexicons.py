@@ -124,10 +124,35 @@ def english_rules() -> LexiconRules:
         negation_markers=("n't",),
         boosters={k: v for k, v in BOOSTER_DICT.items() if " " not in k},
         contrasts=frozenset({"but", "however"}),
-        method="vader-social-en-v1",
+        method="vader-social-en-v2",
         verb_senses={"like": _LIKE_CUES},
         irrealis=frozenset({"if", "unless", "whether"}),
+        modals=_MODALS,
+        slang=english_slang(),
     )
+
+
+# Modals that make the rest of their clause hypothetical; "can"/"will" state ability or plans
+# and "may"/"might" often only hedge a real opinion, so they are not listed.
+_MODALS = frozenset(
+    ["would", "could", "should", "would've", "could've", "should've", "wouldve", "couldve", "shouldve"]
+)
+
+
+@lru_cache(maxsize=1)
+def english_slang() -> dict[str, float]:
+    """The packaged English slang list (``lexicons/slang_en.txt``): informal word -> valence."""
+    text = (
+        resources.files("social_listen.monitor")
+        .joinpath("lexicons", "slang_en.txt")
+        .read_text(encoding="utf-8")
+    )
+    slang: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            word, value = line.split("\t")
+            slang[word.strip()] = float(value)
+    return slang
 
 
 _LIKE_CUES = frozenset(

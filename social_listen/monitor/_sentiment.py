@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from social_listen.core import ConfigError, Sentiment, SentimentLabel
 from social_listen.monitor._lexicons import LEXICON_LANGUAGES, load_rules, with_terms
-from social_listen.monitor._sentiment_rules import LexiconRules, RuleEngine
+from social_listen.monitor._sentiment_rules import RULES, LexiconRules, RuleEngine
 from social_listen.monitor._vader import VaderEngine, VaderScores, vader_lexicon
 
 __all__ = [
@@ -103,12 +103,19 @@ class RuleAnalyzer:
         rules: Language resources; ``None`` with ``language`` loads the packaged ones.
         language: ``en``, ``hu`` or ``ro`` when ``rules`` is not given.
         terms: Domain terms added to the lexicon, valence in [-4, 4].
+        disable: Rule names (see ``RULES``) to switch off, e.g. ``{"modals"}``; the method
+            name then records them (``vader-social-en-v2-modals``).
+
+    Raises:
+        ConfigError: For an unknown language or rule name.
 
     Examples:
         >>> RuleAnalyzer(language="hu").polarity("Nagyon jó a szolgáltatás!") > 0.5
         True
         >>> RuleAnalyzer(language="en", terms={"laggy": -2.0}).polarity("so laggy") < 0
         True
+        >>> RuleAnalyzer(language="en", disable={"modals"}).method
+        'vader-social-en-v2-modals'
     """
 
     def __init__(
@@ -117,6 +124,7 @@ class RuleAnalyzer:
         *,
         language: str | None = None,
         terms: Mapping[str, float] | None = None,
+        disable: Iterable[str] = (),
     ) -> None:
         if rules is None:
             if language is None:
@@ -124,9 +132,15 @@ class RuleAnalyzer:
             rules = load_rules(language)
         if terms:
             rules = with_terms(rules, terms)
+        off = frozenset(disable)
+        unknown = off - set(RULES)
+        if unknown:
+            raise ConfigError(
+                f"unknown sentiment rules {sorted(unknown)}", hint=f"known rules: {', '.join(RULES)}"
+            )
         self.rules = rules
-        self.method = rules.method
-        self._engine = RuleEngine(rules)
+        self.method = rules.method + "".join(f"-{name}" for name in RULES if name in off)
+        self._engine = RuleEngine(rules, disable=off)
 
     def polarity(self, text: str) -> float:
         """The compound score in [-1, 1]."""

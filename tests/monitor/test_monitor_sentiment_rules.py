@@ -1,0 +1,115 @@
+"""Each social-media rule of the English analyzer: its effect, and that switching it off loses it.
+
+Every case asserts what a user relies on with the default analyzer, and then that the same text
+scored with that one rule disabled does NOT satisfy it, so the rule (not something else) is
+what produces the behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from social_listen.core import ConfigError
+from social_listen.monitor import RuleAnalyzer, SentimentScorer
+from social_listen.monitor._sentiment_rules import RULES
+
+EN = RuleAnalyzer(language="en")
+
+
+def _negative(score: float) -> bool:
+    return score <= -0.1
+
+
+def _positive(score: float) -> bool:
+    return score >= 0.1
+
+
+def _neutral(score: float) -> bool:
+    return score == 0.0
+
+
+# rule -> (text, expectation on the compound score)
+CASES: list[tuple[str, str, Callable[[float], bool]]] = [
+    ("clean_text", "I don\\u2019t love it", _negative),  # double-escaped curly apostrophe
+    ("handles_urls", "@awesome where is my order", _neutral),
+    ("emoji", "my order 💔", _negative),
+    ("emoticons", "the delivery came :D", _positive),
+    ("emoticons", "arrived broken:(", lambda s: s < EN.polarity("arrived broken")),
+    ("elongation", "goooood", _positive),
+    ("hashtags", "#notgood", _negative),
+    ("hashtags", "#NotHappy with the update", _negative),
+    ("hashtags", "#sohappy", _positive),
+    ("slang", "fml", _negative),
+    ("slang", "#epicfail", _negative),
+    ("slang", "can't wait for the weekend", _positive),
+    ("slang", "lovin the new app", _positive),
+    ("negation_scope", "nobody came :(", _negative),  # emoticons are the writer's mood
+    ("negation_scope", "It was not cheap, great camera though", _positive),
+    ("negation_scope", "not fast but fun", _positive),  # a contrast word ends the scope
+    ("contrast", "The screen is great but the battery is terrible", _negative),
+    ("caps", "The food was GOOD", lambda s: s > EN.polarity("The food was good") > 0),
+    ("questions", "is it good?", lambda s: 0 < s < EN.polarity("it is good.")),
+    ("conditionals", "I will buy it if the app is good", lambda s: 0 < s < EN.polarity("the app is good")),
+    ("modals", "it would have been nice", lambda s: 0 < s < EN.polarity("it has been nice")),
+    ("word_senses", "Looks like rain tomorrow", _neutral),
+    ("names", "Watching the Super Bowl at Best Buy tonight", _neutral),
+]
+
+
+@pytest.mark.parametrize(("rule", "text", "expected"), CASES, ids=[f"{r}:{t}" for r, t, _ in CASES])
+def test_rule_produces_its_effect_and_disabling_it_loses_it(
+    rule: str, text: str, expected: Callable[[float], bool]
+) -> None:
+    assert expected(EN.polarity(text))
+    assert not expected(RuleAnalyzer(language="en", disable={rule}).polarity(text))
+
+
+def test_every_rule_has_a_case() -> None:
+    assert {rule for rule, _, _ in CASES} == set(RULES)
+
+
+def test_hashtags_of_unknown_words_are_not_cut_into_sentiment_words() -> None:
+    # "brady" is no known word, so "#bradywins" is a name, not "brady wins".
+    assert EN.polarity("#bradywins") == 0.0
+
+
+def test_glued_emoticons_need_eyes_so_words_are_not_cut() -> None:
+    # "D:" is an emoticon in VADER's lexicon; "and:" must not become "an" + "D:".
+    assert EN.polarity("first and: second") == 0.0
+    assert EN.polarity("10:30 tomorrow") == 0.0
+
+
+def test_emoticon_is_not_shouting() -> None:
+    # ":D" is upper-case text but no capitalised word, so it adds no caps emphasis.
+    assert EN.polarity("fine :D") == EN.polarity("fine :d")
+
+
+def test_negation_still_flips_words_within_its_scope() -> None:
+    assert EN.polarity("the app is not good") < 0
+    assert EN.polarity("not bad at all") > 0
+
+
+def test_unknown_rule_name_is_refused() -> None:
+    with pytest.raises(ConfigError, match="negation_scoop"):
+        RuleAnalyzer(language="en", disable={"negation_scoop"})
+
+
+def test_method_name_records_disabled_rules() -> None:
+    assert EN.method == "vader-social-en-v2"
+    assert RuleAnalyzer(language="en", disable={"slang", "caps"}).method == "vader-social-en-v2-slang-caps"
+
+
+def test_other_languages_take_the_same_switches() -> None:
+    hu = RuleAnalyzer(language="hu")
+    assert hu.polarity("#NemJó") < 0
+    assert RuleAnalyzer(language="hu", disable={"hashtags"}).polarity("#NemJó") == 0.0
+
+
+def test_domain_terms_override_slang() -> None:
+    assert RuleAnalyzer(language="en", terms={"dope": -2.0}).polarity("that is dope") < 0
+
+
+def test_scorer_uses_the_rules_by_default() -> None:
+    assert SentimentScorer().score("#epicfail", language="en").sentiment.label == "negative"
