@@ -19,7 +19,7 @@ from importlib import resources
 
 from social_listen.core import ConfigError
 from social_listen.monitor._sentiment_rules import LexiconRules, fold_diacritics
-from social_listen.monitor._vader import BOOSTER_DICT, NEGATE, vader_lexicon
+from social_listen.monitor._vader import BOOSTER_DICT, NEGATE, SPECIAL_CASES, vader_lexicon
 
 __all__ = ["LEXICON_LANGUAGES", "english_rules", "load_rules", "parse_lexicon", "with_terms"]
 
@@ -119,7 +119,7 @@ def english_rules() -> LexiconRules:
     negations = set(NEGATE) | {"no", "neither", "nor", "nobody", "noone", "hardly"}
     return LexiconRules(
         language="en",
-        lexicon=dict(vader_lexicon()),
+        lexicon={**vader_lexicon(), **SPECIAL_CASES},  # VADER's idioms ("yeah right", "the shit")
         negations=frozenset(negations),
         negation_markers=("n't",),
         boosters={k: v for k, v in BOOSTER_DICT.items() if " " not in k},
@@ -128,6 +128,9 @@ def english_rules() -> LexiconRules:
         verb_senses={"like": _LIKE_CUES},
         irrealis=frozenset({"if", "unless", "whether"}),
         modals=_MODALS,
+        intensifiers=frozenset(
+            ["pretty", "super", "damn", "bloody", "wicked", "crazy", "terribly", "ridiculously", "dead"]
+        ),
         slang=english_slang(),
     )
 

@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from social_listen.monitor._vader import (
+    B_INCR,
     C_INCR,
     N_SCALAR,
     emoji_lexicon,
@@ -53,6 +54,7 @@ RULES: tuple[str, ...] = (
     "conditionals",  # sentiment in an if/unless clause is halved
     "modals",  # sentiment after would/could/should/might in the clause is halved
     "word_senses",  # "like" is a verb only after a subject or auxiliary
+    "intensifiers",  # "pretty bad", "super excited": pretty/super boost, carry nothing
     "names",  # lexicon words inside Title-Case names carry nothing
 )
 
@@ -315,6 +317,8 @@ class LexiconRules:
         modals: Words after which the rest of the clause is hypothetical ("would", "should"):
             its sentiment is halved like in conditional clauses ("would have been nice").
         slang: Informal words with their valence, looked up after the lexicon (which wins).
+        intensifiers: Lexicon words that, right before another sentiment word, only
+            intensify it ("pretty bad" is bad, not half pretty): there they act as a booster.
     """
 
     language: str
@@ -331,6 +335,7 @@ class LexiconRules:
     irrealis: frozenset[str] = frozenset()
     post_negations: frozenset[str] = frozenset()
     modals: frozenset[str] = frozenset()
+    intensifiers: frozenset[str] = frozenset()
     slang: Mapping[str, float] = field(default_factory=dict)
     phrase_heads: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
@@ -396,6 +401,8 @@ class RuleEngine:
         self._hashtags, self._scope, self._contrast_on = on["hashtags"], on["negation_scope"], on["contrast"]
         self._caps, self._questions = on["caps"], on["questions"]
         self._senses_on, self._names = on["word_senses"], on["names"] and rules.names_neutral
+        self._intensifiers = rules.intensifiers if on["intensifiers"] else frozenset()
+        self._boosters = {**rules.boosters, **dict.fromkeys(self._intensifiers, B_INCR)}
         markers: set[str] = set()
         if on["conditionals"]:
             markers |= rules.irrealis
@@ -617,16 +624,19 @@ class RuleEngine:
     def _senses(self, t: _Tokens) -> None:
         """Drop valences of words used in a non-sentiment sense (``like`` as a preposition, names)."""
         senses = self.rules.verb_senses if self._senses_on else {}
+        intensifiers = self._intensifiers
         vals, keys, titles, ces, ses = t.vals, t.keys, t.titles, t.ces, t.ses
         n = len(vals)
         names = self._names and sum(titles[1:]) * 10 < (n - 1) * 6  # not in Headline Style
-        if not senses and not names:
+        if not senses and not names and not intensifiers:
             return
         for i in range(n):
             if vals[i] is None:
                 continue
             cues = senses.get(keys[i])
-            if cues is not None and (i == 0 or keys[i - 1] not in cues or ces[i - 1]):
+            if keys[i] in intensifiers and i + 1 < n and vals[i + 1] is not None and not ces[i]:
+                vals[i] = None  # boosts the next word instead (see valences)
+            elif cues is not None and (i == 0 or keys[i - 1] not in cues or ces[i - 1]):
                 vals[i] = None
             elif names and titles[i] and i > 0 and not ses[i - 1]:
                 prev_title = titles[i - 1] and not ces[i - 1]
@@ -697,7 +707,7 @@ class RuleEngine:
                 j = i - distance
                 if j < 0 or ces[j]:
                     break
-                boost = boosters.get(lowers[j])
+                boost = self._boosters.get(lowers[j])
                 if boost is not None and (vals[j] is None or lowers[j] in boosters):
                     scalar = boost * sign
                     if cap_diff and ups[j]:

@@ -45,6 +45,10 @@ CASES: list[tuple[str, str, Callable[[float], bool]]] = [
     ("slang", "#epicfail", _negative),
     ("slang", "can't wait for the weekend", _positive),
     ("slang", "lovin the new app", _positive),
+    ("slang", "hell yeah", _positive),  # an idiom, not "hell" plus "yeah"
+    ("slang", "make sure you vote", _neutral),  # "sure" here has no sentiment
+    ("intensifiers", "pretty bad", _negative),
+    ("intensifiers", "super sad", _negative),
     ("negation_scope", "nobody came :(", _negative),  # emoticons are the writer's mood
     ("negation_scope", "It was not cheap, great camera though", _positive),
     ("negation_scope", "not fast but fun", _positive),  # a contrast word ends the scope
