@@ -293,33 +293,34 @@ def normalize(text: str) -> NormalizedText:
 
 
 def _normalize_each(text: str) -> NormalizedText:
-    """:func:`normalize` character by character: any text, with offsets and flags."""
-    pieces: list[str] = []
+    """:func:`normalize` of any text, with Python work only at the odd characters.
+
+    The odd characters (found by ``_ONE_TO_ONE``) are those that do not fold to exactly one
+    character, and compatibility letters. An invisible character (one that folds to nothing)
+    is obfuscation when the folded text has a letter or digit on both sides of where it was.
+    """
+    folded = text.translate(_TABLE)
     offsets: list[int] = []
     obfuscated = False
-    last_kept = ""
-    pending_invisible = False
-    for index, char in enumerate(text):
-        folded_char = _TABLE[ord(char)]
-        if not folded_char:
-            if last_kept.isalnum():
-                pending_invisible = True
-            continue
-        if pending_invisible and folded_char[0].isalnum():
-            obfuscated = True
-        pending_invisible = False
-        if _is_compat_letter(char):
-            obfuscated = True
-        pieces.append(folded_char)
-        offsets.extend([index] * len(folded_char))
-        last_kept = folded_char[-1]
-    offsets.append(len(text))
+    start = 0
+    for char in text.translate(_ONE_TO_ONE):
+        index = text.find(char, start)  # every character before it folds one to one
+        offsets.extend(range(start, index))
+        piece = _TABLE[ord(char)]
+        if piece:
+            offsets.extend([index] * len(piece))
+            obfuscated = obfuscated or _is_compat_letter(char)
+        elif not obfuscated:
+            at = len(offsets)
+            obfuscated = 0 < at < len(folded) and folded[at - 1].isalnum() and folded[at].isalnum()
+        start = index + 1
+    offsets.extend(range(start, len(text) + 1))
     flags = set()
     if obfuscated:
         flags.add("obfuscated")
     if _has_mixed_script_word(text):
         flags.add("lookalike")
-    return NormalizedText(original=text, text="".join(pieces), offsets=tuple(offsets), flags=frozenset(flags))
+    return NormalizedText(original=text, text=folded, offsets=tuple(offsets), flags=frozenset(flags))
 
 
 def normalization_flags(text: str) -> frozenset[str]:
