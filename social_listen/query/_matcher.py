@@ -95,8 +95,8 @@ class Run(RunLike):
         self.doc = doc
         self.words = words
         self.tokens: dict[int, set[str]] = {}
+        self._lazy: dict[int, list[tuple[int, int]]] = {}  # before the scan: a guard lift reads it
         self.hits = matcher._scan(self)
-        self._lazy: dict[int, list[tuple[int, int]]] = {}
 
     def word_index(self, position: int) -> int:
         """Index of the word at ``position`` of the scanned word string."""
