@@ -41,7 +41,14 @@ from social_listen.store._rows import (
     tag_values,
     to_us,
 )
-from social_listen.store._sql import Dialect, bucket_edges, compile_filter, plan_aggregate, sort_clause
+from social_listen.store._sql import (
+    Dialect,
+    bucket_edges,
+    compile_filter,
+    count_sql,
+    plan_aggregate,
+    sort_clause,
+)
 
 __all__ = ["Cursor", "SQLStoreBase"]
 
@@ -534,9 +541,11 @@ class SQLStoreBase:
 
     def count(self, where: Filter | None = None) -> int:
         """How many stored mentions match ``where``."""
-        where_sql, params = self._where(where)
+        if where is not None and where.text is not None:
+            self._before_text_query()
+        sql, params = count_sql(where, self.dialect, languages=self.languages)
         with self._read_tx() as cur:
-            cur.execute(f"SELECT COUNT(*) FROM mentions m WHERE {where_sql}", params)
+            cur.execute(sql, params)
             return int(cur.fetchone()[0])
 
     def versions(self, source: str, native_id: str) -> list[MentionVersion]:

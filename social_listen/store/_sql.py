@@ -28,6 +28,7 @@ __all__ = [
     "Dialect",
     "bucket_edges",
     "compile_filter",
+    "count_sql",
     "plan_aggregate",
     "sort_clause",
 ]
@@ -41,6 +42,7 @@ DISTINCT_VALUES_SQL = (
 """Fills ``sl_values`` with a tag kind's distinct values by index seeks (a loose index scan)."""
 
 MAX_BUCKETS = 200_000
+_TAG_FILTER = {"brand": "brands", "term": "terms", "intent": "intents"}  # tag kind -> its Filter field
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,14 @@ def _in(column: str, values: Sequence[object], params: list[object]) -> str:
     return f"{column} IN ({', '.join('?' * len(values))})"
 
 
-def _tag_in(kind: str, values: Sequence[str], params: list[object]) -> str:
-    # kind is one of our literals, never user input.
+def _tag_in(kind: str, values: Sequence[str], params: list[object], where: Filter) -> str:
+    # kind is one of our literals, never user input. Tag rows repeat their mention's time, so
+    # the time range narrows the id list to the period instead of every tagged mention ever.
     inner = _in("t.value", values, params)
+    for op, bound in ((">=", where.since), ("<", where.until)):
+        if bound is not None:
+            inner += f" AND t.ts {op} ?"
+            params.append(to_us(bound))
     return f"m.id IN (SELECT t.mention_id FROM mention_tags t WHERE t.kind = '{kind}' AND {inner})"
 
 
@@ -95,7 +102,7 @@ def compile_filter(
             parts.append(_in(column, values, params))
     for kind, values in (("brand", where.brands), ("intent", where.intents), ("term", where.terms)):
         if values:
-            parts.append(_tag_in(kind, values, params))
+            parts.append(_tag_in(kind, values, params, where))
     if where.statuses:
         inner = _in(
             "COALESCE((SELECT tr.status FROM triage tr WHERE tr.mention_id = m.id), 'new')",
@@ -128,6 +135,31 @@ def compile_filter(
             parts.append(compiled[0])
             params.extend(compiled[1])
     return (" AND ".join(parts) or "1=1"), params
+
+
+def count_sql(
+    where: Filter | None, dialect: Dialect, *, languages: Sequence[str]
+) -> tuple[str, list[object]]:
+    """The SQL counting the mentions matching ``where``, and its parameters.
+
+    A time range plus one tag value (a brand's mentions in a period) counts that tag's rows in
+    ``mention_tags`` by primary-key range (its rows repeat the mention's time); any other
+    filter counts ``mentions``.
+    """
+    used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
+    tagged = [kind for kind, field in _TAG_FILTER.items() if field in used]
+    if where is not None and len(tagged) == 1 and used <= {"since", "until", _TAG_FILTER[tagged[0]]}:
+        values = getattr(where, _TAG_FILTER[tagged[0]])
+        if len(values) == 1:
+            params: list[object] = [values[0]]
+            sql = f"SELECT COUNT(*) FROM mention_tags t WHERE t.kind = '{tagged[0]}' AND t.value = ?"
+            for op, bound in ((">=", where.since), ("<", where.until)):
+                if bound is not None:
+                    sql += f" AND t.ts {op} ?"
+                    params.append(to_us(bound))
+            return sql, params
+    where_sql, params = compile_filter(where, dialect, languages=languages)
+    return f"SELECT COUNT(*) FROM mentions m WHERE {where_sql}", params
 
 
 _SORT_SQL = {
@@ -325,7 +357,6 @@ _FACT_METRICS = frozenset(
     ("count", "count_scored", "count_negative", "count_neutral", "count_positive", "first_at", "last_at",
      "mean_sentiment", "sum_reach", "mean_reach", "sum_engagement", "mean_engagement")
 )  # fmt: skip
-_TAG_FILTER = {"brand": "brands", "term": "terms", "intent": "intents"}
 
 
 def _tag_fast_path(

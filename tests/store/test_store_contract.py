@@ -438,3 +438,9 @@ def test_tag_tables_match_the_general_path(store: Any) -> None:
                     if not where.terms or term in where.terms:
                         expected[(brand, term)] = expected.get((brand, term), 0) + 1
         assert {(b, t): c for b, t, c, _ in tagged} == expected
+    for where in (
+        Filter(brands=("globex",), since=T0 + timedelta(hours=5), until=until),
+        Filter(intents=("x",)),
+    ):
+        assert store.count(where) == len(list(store.iter_mentions(where)))
+    assert store.count(Filter(brands=("globex",), until=until)) == 15  # i = 0, 2, ... 28
