@@ -106,6 +106,7 @@ _URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+")
 _APOSTROPHE_RE = re.compile("[\u2019\u2018\u02bc\u00b4`]")
 _MODIFIERS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
 _ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ELONGATED = re.compile(r"(\w)\1{2,}")
 _CAMEL = re.compile(r"[A-Z]?[a-z\u00df-\u024f]+|[A-Z]+(?![a-z])|\d+")
 _SENTENCE_END = frozenset(".!?")
@@ -221,6 +222,8 @@ def clean_text(text: str) -> str:
     r"""Undo double-escaping seen in exported posts (``\u2019``, ``&amp;``) and unify apostrophes."""
     if "\\u" in text:
         text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+        if _SURROGATE.search(text):  # an escaped emoji is a pair: \ud83d\ude02
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     if "&" in text:
         text = html.unescape(text)
     if "`" in text or not text.isascii():

@@ -33,6 +33,7 @@ def _neutral(score: float) -> bool:
 # rule -> (text, expectation on the compound score)
 CASES: list[tuple[str, str, Callable[[float], bool]]] = [
     ("clean_text", "I don\\u2019t love it", _negative),  # double-escaped curly apostrophe
+    ("clean_text", "my order \\ud83d\\udc94", _negative),  # double-escaped emoji (a surrogate pair)
     ("handles_urls", "@awesome where is my order", _neutral),
     ("emoji", "my order 💔", _negative),
     ("emoticons", "the delivery came :D", _positive),
