@@ -23,6 +23,7 @@ from social_listen.query._guard import is_ordinary_word
 from social_listen.query._normalize import (
     _CHUNK_FOLDS,
     CHUNK_CACHE_LONGEST,
+    chunks_flags,
     fold,
     fold_chunk,
     utf8_chunks,
@@ -263,16 +264,21 @@ class MatcherSet:
             (('acme',), [(4, 9)], ['lookalike', 'obfuscated'])
         """
         quick = self._certain_miss(item)
-        words = quick if isinstance(quick, str) else None
-        doc = Document(item, max_chars=self._limits.max_text_chars, words=words)
-        if quick is True:
-            matched: list[int] = []
-            spans: dict[str, tuple[MatchSpan, ...]] = {}
+        matched: list[int] = []
+        spans: dict[str, tuple[MatchSpan, ...]] = {}
+        if quick is True:  # never capped; every chunk is in the cache and triggers nothing
+            text = item if isinstance(item, str) else _combined_text(item)
+            chunks = utf8_chunks(text)
+            words = " " + " ".join(filter(None, map(self._chunks.__getitem__, chunks))) + " "
+            doc = Document(item, max_chars=self._limits.max_text_chars, words=words)
+            flags = set() if text.isascii() else set(chunks_flags(chunks))
         else:
+            words_known = quick if isinstance(quick, str) else None
+            doc = Document(item, max_chars=self._limits.max_text_chars, words=words_known)
             run = Run(self, doc, doc.words)
             matched = self._matching(run)
             spans = {self._names[i]: self._spans(run, i) for i in matched}
-        flags = set(doc.flags)
+            flags = set(doc.flags)
         if doc.capped:
             flags.add("text_capped")
         lookalike: list[str] = []

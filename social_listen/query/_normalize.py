@@ -18,6 +18,7 @@ from functools import cached_property
 
 __all__ = [
     "NormalizedText",
+    "chunks_flags",
     "fold",
     "fold_chunk",
     "fold_words",
@@ -326,15 +327,45 @@ def _normalize_each(text: str) -> NormalizedText:
 def normalization_flags(text: str) -> frozenset[str]:
     """The ``flags`` of :func:`normalize` without building the offsets (cheaper).
 
+    Both flags are decided within a run of non-whitespace (an invisible character between
+    letters, a compatibility letter, a word mixing scripts), so each chunk of
+    :func:`utf8_chunks` is looked at once and the chunks without a flag are remembered.
+
     Examples:
         >>> sorted(normalization_flags("Ac\u200bme and Аcme"))
         ['lookalike', 'obfuscated']
     """
     if text.isascii():
         return frozenset()
-    if not text.translate(_ONE_TO_ONE):
-        return frozenset({"lookalike"}) if _has_mixed_script_word(text) else frozenset()
-    return normalize(text).flags
+    return chunks_flags(utf8_chunks(text))
+
+
+def chunks_flags(chunks: list[bytes]) -> frozenset[str]:
+    """:func:`normalization_flags` of the text cut into ``chunks`` by :func:`utf8_chunks`."""
+    unflagged = _UNFLAGGED_CHUNKS
+    if unflagged.issuperset(chunks):
+        return frozenset()
+    flags: set[str] = set()
+    for chunk in chunks:
+        if chunk in unflagged:
+            continue
+        piece = chunk.decode("utf-8", "surrogatepass")
+        if piece.isascii():
+            found: frozenset[str] = frozenset()
+        elif piece.translate(_ONE_TO_ONE):
+            found = _normalize_each(piece).flags
+        else:
+            found = frozenset({"lookalike"}) if _has_mixed_script_word(piece) else frozenset()
+        if found:
+            flags.update(found)
+        elif len(chunk) <= CHUNK_CACHE_LONGEST:
+            if len(unflagged) >= _CHUNK_CACHE_MAX:
+                unflagged.clear()
+            unflagged.add(chunk)
+    return frozenset(flags)
+
+
+_UNFLAGGED_CHUNKS: set[bytes] = set()
 
 
 class _OneToOneTable(dict[int, str]):
