@@ -225,3 +225,14 @@ def test_skeleton_words_shortcut_agrees_with_the_skeleton(text: str) -> None:
     assert MatcherSet({"acme": "acme"}).scan(text).lookalike == (
         ("acme",) if " acme " in words_string(skeleton(text)) and " acme " not in doc.words else ()
     )
+
+
+@settings(max_examples=500, deadline=None)
+@given(_MIXED)
+def test_scan_flags_are_the_normalization_flags_on_every_path(text: str) -> None:
+    matcher = MatcherSet({"acme": "acme", "typo": "globex~1"})
+    first, second = matcher.scan(text), matcher.scan(text)  # the second finds its chunks cached
+    assert first == second
+    expected = set(normalize(text).flags) | ({"lookalike"} if first.lookalike else set())
+    assert first.flags == expected
+    assert list(first.names) == matcher.match(text)
