@@ -21,7 +21,7 @@ from social_listen.listener._results import TableResult
 from social_listen.listener._spikes import DEFAULT_THRESHOLD, detect_spikes
 from social_listen.listener._terms import term_surfaces
 from social_listen.listener._themes import g_squared
-from social_listen.listener._timeseries import time_series
+from social_listen.listener._timeseries import count_series
 from social_listen.store import Filter, MentionStore
 
 __all__ = [
@@ -35,6 +35,14 @@ __all__ = [
 
 DIMENSIONS = ("term", "author", "source", "language", "hashtag", "domain", "sentiment_label")
 _CANDIDATES = 300
+_FILTER_FIELD = {
+    "term": "terms",
+    "author": "authors",
+    "source": "sources",
+    "language": "languages",
+    "domain": "domains",
+    "sentiment_label": "sentiment_labels",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +112,13 @@ def _counts(
         return {str(v): int(c) for v, c in result if v is not None}
     if not values:
         return {}
+    field = _FILTER_FIELD.get(dimension)
+    if field is not None:
+        # Only the wanted values are read (an index range each) instead of every value.
+        narrowed = tuple(v for v in values if not getattr(flt, field) or v in getattr(flt, field))
+        if not narrowed:
+            return {}
+        flt = flt.model_copy(update={field: narrowed})
     result = aggregate(store, ("count",), by=(dimension,), where=flt)
     wanted = set(values)
     return {str(v): int(c) for v, c in result if v is not None and str(v) in wanted}
@@ -252,8 +267,7 @@ def find_spikes(
     """
     store = as_store(data)
     options = {"min_history": 24, "cooldown": 24, "threshold": DEFAULT_THRESHOLD} | detector
-    series = time_series(store, since=since - baseline, until=until, freq=freq, tz=tz, where=where)
-    points = series.series("count")
+    points = count_series(store, since=since - baseline, until=until, freq=freq, tz=tz, where=where)
     scored = detect_spikes(points, **options)
     out = []
     for index, point in enumerate(scored.points):
