@@ -515,20 +515,23 @@ class SQLStoreBase:
         expr, descending = sort_clause(order_by)
         where_sql, params = self._where(where)
         op, direction = ("<", "DESC") if descending else (">", "ASC")
-        base = (
-            f"SELECT {SELECT_COLUMNS}, {expr} AS sort_key FROM mentions m "
-            f"JOIN mention_bodies b ON b.mention_id = m.id WHERE ({where_sql})"
-        )
+        order = f" ORDER BY {expr} {direction}, m.id {direction}"
         last: tuple[Any, Any] | None = None
         produced = 0
         while limit is None or produced < limit:
             size = batch_size if limit is None else min(batch_size, limit - produced)
-            sql, args = base, list(params)
+            # The batch's ids are chosen on the narrow table first, so only the rows returned
+            # join their bodies (sorting every match with its text would cost far more).
+            ids, args = f"SELECT m.id FROM mentions m WHERE ({where_sql})", list(params)
             if last is not None:
-                sql += f" AND ({expr}, m.id) {op} (?, ?)"
+                ids += f" AND ({expr}, m.id) {op} (?, ?)"
                 args.extend(last)
-            sql += f" ORDER BY {expr} {direction}, m.id {direction} LIMIT ?"
+            ids += f"{order} LIMIT ?"
             args.append(size)
+            sql = (
+                f"SELECT {SELECT_COLUMNS}, {expr} AS sort_key FROM mentions m "
+                f"JOIN mention_bodies b ON b.mention_id = m.id WHERE m.id IN ({ids}){order}"
+            )
             with self._read_tx() as cur:
                 cur.execute(sql, args)
                 rows = cur.fetchall()
