@@ -194,7 +194,10 @@ def cluster_stories(
         raise ConfigError("threshold must be in (0, 1]", source="listener")
     store = as_store(data)
     flt = period_filter(since, until, where)
-    mentions = list(store.iter_mentions(flt, order_by="-engagement", limit=max_mentions))
+    # One batch: each batch query ranks every mention of the period again.
+    mentions = list(
+        store.iter_mentions(flt, order_by="-engagement", limit=max_mentions, batch_size=max(1, max_mentions))
+    )
     mentions.sort(key=lambda m: (m.effective_time, m.source, m.native_id))
     texts = [normalize_story_text(f"{m.title or ''} {m.text}") for m in mentions]
     uf = _UnionFind(len(mentions))
