@@ -17,25 +17,21 @@ way, and a domain where a rule misfires can drop it.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import string
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from social_listen.monitor._vader import (
-    B_INCR,
-    C_INCR,
-    N_SCALAR,
-    emoji_lexicon,
-    normalize_score,
-    punctuation_emphasis,
-    vader_lexicon,
+from social_listen.monitor._sentiment_text import (
+    MODIFIERS,
+    clean_text,
+    emoji_valences,
+    fold_diacritics,
+    space_emoji,
 )
+from social_listen.monitor._vader import B_INCR, C_INCR, N_SCALAR, normalize_score, punctuation_emphasis
 
 __all__ = ["RULES", "LexiconRules", "RuleEngine", "clean_text", "emoji_valences", "fold_diacritics"]
 
@@ -103,193 +99,9 @@ _HASHTAG_GLUE = frozenset(
 _MIN_STEM = 4  # shorter stems collide across unrelated words
 _CLAUSE_END = frozenset(",;:.!?")
 _URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+")
-_APOSTROPHE_RE = re.compile("[\u2019\u2018\u02bc\u00b4`]")
-_MODIFIERS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
-_ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _ELONGATED = re.compile(r"(\w)\1{2,}")
 _CAMEL = re.compile(r"[A-Z]?[a-z\u00df-\u024f]+|[A-Z]+(?![a-z])|\d+")
 _SENTENCE_END = frozenset(".!?")
-
-# Common emoji whose description words carry the wrong valence (or none) in VADER's lexicon;
-# valences on the lexicon's -4..4 scale. Everything else falls back to its description.
-_EMOJI_OVERRIDES: dict[str, float] = {
-    "😂": 1.5,
-    "🤣": 1.8,
-    "😍": 3.0,
-    "🥰": 3.0,
-    "😘": 2.4,
-    "❤": 3.0,
-    "❤️": 3.0,
-    "💕": 2.8,
-    "💖": 2.8,
-    "💗": 2.6,
-    "💙": 2.4,
-    "💚": 2.4,
-    "💜": 2.4,
-    "💛": 2.4,
-    "🧡": 2.4,
-    "😊": 2.4,
-    "☺": 2.2,
-    "☺️": 2.2,
-    "🙂": 1.2,
-    "😀": 2.0,
-    "😃": 2.2,
-    "😄": 2.4,
-    "😁": 2.2,
-    "😆": 2.0,
-    "😎": 1.8,
-    "🤩": 3.0,
-    "🥳": 2.8,
-    "🎉": 2.4,
-    "👍": 1.8,
-    "👏": 2.0,
-    "🙌": 2.2,
-    "💪": 1.8,
-    "🔥": 1.5,
-    "💯": 1.8,
-    "✨": 1.2,
-    "⭐": 1.2,
-    "🌟": 1.6,
-    "👌": 1.6,
-    "✅": 1.0,
-    "🙏": 1.0,
-    "😉": 1.4,
-    "😋": 2.0,
-    "🤗": 2.2,
-    "😇": 1.8,
-    "💔": -2.8,
-    "😢": -2.2,
-    "😭": -1.8,
-    "😞": -2.0,
-    "😔": -1.8,
-    "😟": -1.8,
-    "😕": -1.4,
-    "🙁": -1.6,
-    "☹": -2.0,
-    "☹️": -2.0,
-    "😠": -2.6,
-    "😡": -3.0,
-    "🤬": -3.4,
-    "😤": -2.0,
-    "👎": -2.0,
-    "🙄": -1.6,
-    "😒": -1.8,
-    "😩": -2.0,
-    "😫": -2.0,
-    "🤮": -3.0,
-    "🤢": -2.4,
-    "💩": -2.2,
-    "😱": -1.6,
-    "😨": -1.8,
-    "😰": -1.8,
-    "😖": -2.0,
-    "😣": -1.8,
-    "😬": -1.0,
-    "🤦": -1.8,
-    "🤦‍♂️": -1.8,
-    "🤦‍♀️": -1.8,
-    "😑": -0.8,
-    "😐": -0.4,
-    "❌": -1.2,
-    "⚠": -1.0,
-    "⚠️": -1.0,
-    "🤡": -1.6,
-    "😪": -1.2,
-    "🥺": -0.6,
-    "🥲": 0.4,
-    "😅": 0.6,
-}
-
-
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-
-
-def fold_diacritics(text: str) -> str:
-    """Lower-case and strip combining marks (``ő`` -> ``o``, ``ş`` and ``ș`` -> ``s``).
-
-    Examples:
-        >>> fold_diacritics("Nagyon JÓ, şi ţară")
-        'nagyon jo, si tara'
-    """
-    lowered = text.lower()
-    if lowered.isascii():
-        return lowered
-    return _COMBINING.sub("", unicodedata.normalize("NFD", lowered))
-
-
-def clean_text(text: str) -> str:
-    r"""Undo double-escaping seen in exported posts (``\u2019``, ``&amp;``) and unify apostrophes."""
-    if "\\u" in text:
-        text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
-        if _SURROGATE.search(text):  # an escaped emoji is a pair: \ud83d\ude02
-            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if "&" in text:
-        text = html.unescape(text)
-    if "`" in text or not text.isascii():
-        text = _APOSTROPHE_RE.sub("'", text)
-    return text
-
-
-@lru_cache(maxsize=1)
-def emoji_valences() -> Mapping[str, float]:
-    """Emoji sequence -> valence: the explicit table, else VADER's lexicon over its description."""
-    lexicon = vader_lexicon()
-    table: dict[str, float] = {}
-    for emoji, description in emoji_lexicon().items():
-        words = re.split(r"[\s:,\-]+", description.lower())
-        value = sum(lexicon.get(w, 0.0) for w in words)
-        if value:
-            table[emoji] = max(-3.0, min(3.0, value))
-    table.update(_EMOJI_OVERRIDES)
-    return table
-
-
-@lru_cache(maxsize=1)
-def _emoji_index() -> dict[str, tuple[str, ...]]:
-    """First character -> emoji sequences starting with it, longest first."""
-    index: dict[str, list[str]] = {}
-    for key in set(emoji_lexicon()) | set(_EMOJI_OVERRIDES):
-        index.setdefault(key[0], []).append(key)
-    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
-
-
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_KEYCAP = re.compile(r"[0-9#*]\ufe0f?\u20e3")
-
-
-def _space_emoji(text: str) -> str:
-    """Surround each emoji sequence (with trailing skin tones / variation selectors) by spaces."""
-    if text.isascii():
-        return text
-    index = _emoji_index()
-    out: list[str] = []
-    last = 0
-    n = len(text)
-    pos = 0
-    while True:
-        found = _NON_ASCII.search(text, pos)
-        if found is None:
-            break
-        i = found.start()
-        if i > 0 and text[i] == "\u20e3" and _KEYCAP.match(text, max(0, i - 2)):
-            pos = i + 1  # a keycap (1️⃣) reads as its digit, no valence
-            continue
-        end = 0
-        for key in index.get(text[i], ()):
-            if text.startswith(key, i):
-                end = i + len(key)
-                break
-        if not end:
-            pos = i + 1
-            continue
-        while end < n and _MODIFIERS.match(text[end]):
-            end += 1
-        out.append(text[last:i])
-        out.append(f" {text[i:end]} ")
-        last = pos = end
-    out.append(text[last:])
-    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -471,8 +283,8 @@ class RuleEngine:
         key = fold_diacritics(lower) if self.rules.fold else lower
         if self._emoji_on:
             emoji = self._emoji.get(word)
-            if emoji is None and _MODIFIERS.search(word):
-                emoji = self._emoji.get(_MODIFIERS.sub("", word))
+            if emoji is None and MODIFIERS.search(word):
+                emoji = self._emoji.get(MODIFIERS.sub("", word))
             if emoji is not None:
                 return (word, lower, key, emoji, False)
         value, elongated = self._lookup(lower)
@@ -594,7 +406,7 @@ class RuleEngine:
         if self._strip:
             text = _URL_OR_HANDLE.sub(" ", text)
         if self._emoji_on:
-            text = _space_emoji(text)
+            text = space_emoji(text)
         get = self._cache.get
         flat: list[_Cached] = []
         for raw in text.split():
@@ -659,6 +471,8 @@ class RuleEngine:
         n = len(vals)
         negated = [False] * n
         used = [False] * n
+        if True not in negs:
+            return negated, used
         if self._scope:
             contrasts = self.rules.contrasts
             opener = -1
@@ -735,6 +549,8 @@ class RuleEngine:
         markers = self._irrealis_markers
         questions = self._questions
         keys, ces, qs = t.keys, t.ces, t.qs
+        if (not questions or True not in qs) and markers.isdisjoint(keys):
+            return
         n = len(keys)
         clause_start = 0
         hypothetical = -1  # first token of the hypothetical part of the clause
