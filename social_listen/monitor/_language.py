@@ -5,7 +5,10 @@ downloaded). Before classifying, URLs, @handles, hashtag marks and emoji are rem
 are language-neutral noise) and the text is cut to ``max_chars``. Confidence is the model's
 posterior probability normalised over the configured languages, so it lies in [0, 1]. The
 detection is kept beside the platform's claim (``Mention.language``); :func:`choose_language`
-says which one the analyzers use. Batches are scored with one vectorised pass.
+says which one the analyzers use. Batches are scored with one vectorised pass: py3langid's
+byte automaton advances all texts of a batch together (one numpy step per byte position) and
+the naive Bayes sums run over the same features in the same order, so the answers are the
+ones py3langid's own walk gives, to the bit.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
     "en", "hu", "ro", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sk", "ru", "uk", "tr", "sv",
 )  # fmt: skip
 _NOISE = re.compile(r"(?:https?://|www\.)\S+|[@#]\w+|&\w+;|[^\w\s'’.,!?-]+")
-_CHUNK = 256
+_CHUNK = 512
+_LOCKSTEP_MIN = 24  # texts walking together below which the rest walk in Python
+_SORT_ROWS = 64  # texts whose features are counted in one sort
 _THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
 
 
@@ -45,6 +50,20 @@ def _full_identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@lru_cache(maxsize=1)
+def _dfa_tables() -> tuple[Any, Any, Any]:
+    """py3langid's tokenizer automaton as numpy arrays: next state, row base, output feature.
+
+    Restricting languages copies the identifier but shares these tables; the next-state
+    table (10 M entries) is viewed in place, not copied.
+    """
+    identifier = _full_identifier()
+    nextmove = np.frombuffer(identifier.tk_nextmove, dtype=np.uint32)
+    rowbase = np.asarray(identifier._rowbase, dtype=np.intp)
+    output = np.asarray(identifier.tk_output, dtype=np.intp)
+    return nextmove, rowbase, output
 
 
 @dataclass(frozen=True)
@@ -108,10 +127,21 @@ class LanguageDetector:
                 hint="use ISO 639-1 codes known to py3langid",
             ) from exc
         self._identifier = identifier
-        self._fast = all(
-            hasattr(identifier, name)
-            for name in ("tk_nextmove", "_rowbase", "tk_output", "nb_ptc", "nb_pc", "nb_classes", "_encode")
-        )
+        self._fast = (
+            all(
+                hasattr(identifier, name)
+                for name in (
+                    "tk_nextmove",
+                    "_rowbase",
+                    "tk_output",
+                    "nb_ptc",
+                    "nb_pc",
+                    "nb_classes",
+                    "_encode",
+                )
+            )
+            and getattr(identifier.tk_nextmove, "itemsize", 0) == 4
+        )  # viewed as uint32 by _dfa_tables
         try:  # the vectorised path uses py3langid internals (0.4); older versions classify one by one
             from py3langid.langid import visit_counts
         except ImportError:  # pragma: no cover - depends on the installed py3langid
@@ -150,32 +180,111 @@ class LanguageDetector:
         return [g if g is not None else LanguageGuess(None, 0.0) for g in out]
 
     def _score_fast(self, todo: list[tuple[int, str]], out: list[LanguageGuess | None]) -> None:
-        ident = self._identifier
-        encode = ident._encode
-        feats: list[int] = []
-        counts: list[int] = []
-        offsets: list[int] = []
-        kept: list[tuple[int, int]] = []
-        for i, text in todo:
-            data = encode(text)
-            visits = self._visit(ident.tk_nextmove, ident._rowbase, ident.tk_output, data)
-            if not visits:
+        encode = self._identifier._encode
+        datas = [encode(text) for _, text in todo]
+        feats, counts, starts, rows = self._visits(datas)
+        if not rows:
+            for i, _ in todo:
                 out[i] = LanguageGuess(None, 0.0)
-                continue
-            offsets.append(len(feats))
-            feats.extend(visits.keys())
-            counts.extend(visits.values())
-            kept.append((i, len(data)))
-        if not kept:
             return
-        weights = np.log1p(np.asarray(counts, dtype=np.float32))[:, None] * self._ptc[np.asarray(feats)]
-        scores = np.add.reduceat(weights, np.asarray(offsets), axis=0) + self._pc
-        scales = np.asarray([1.0 / math.sqrt(n or 1) for _, n in kept], dtype=np.float32)[:, None]
+        weights = np.log1p(counts.astype(np.float32))[:, None] * self._ptc[feats]
+        scores = np.add.reduceat(weights, starts, axis=0) + self._pc
+        scales = np.asarray([1.0 / math.sqrt(len(datas[j]) or 1) for j in rows], dtype=np.float32)[:, None]
         scores *= scales
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)
         best = scores.argmax(axis=1)
-        for row, (i, _) in enumerate(kept):
+        for i, _ in todo:
+            out[i] = LanguageGuess(None, 0.0)  # overwritten below for texts with features
+        for row, j in enumerate(rows):
             k = int(best[row])
-            out[i] = LanguageGuess(self._classes[k], float(min(1.0, max(0.0, scores[row, k]))))
+            out[todo[j][0]] = LanguageGuess(self._classes[k], float(min(1.0, max(0.0, scores[row, k]))))
+
+    def _visits(self, datas: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """The features py3langid's tokenizer visits in each byte string, with their counts.
+
+        Returns ``(feats, counts, starts, rows)``: the texts ``rows`` (indexes into ``datas``,
+        those with at least one feature) have their distinct features at
+        ``feats[starts[r]:starts[r + 1]]``, ordered by feature id (``visit_counts`` orders
+        them by first visit: the float32 sums may differ in the last bit). The automaton is
+        sequential within a text, so all texts advance together, one numpy step per byte
+        position (longest first: the texts still walking are a prefix); the few longest
+        walk in Python, so one long text does not cost a numpy step per byte.
+        """
+        nextmove, rowbase, output = _dfa_tables()
+        ident = self._identifier
+        together = sorted(range(len(datas)), key=lambda j: -len(datas[j]))
+        feat_parts: list[np.ndarray] = []
+        count_parts: list[np.ndarray] = []
+        sizes: list[int] = []
+        rows: list[int] = []
+        n = len(together)
+        lengths = [len(datas[j]) for j in together]
+        steps = lengths[0] if together else 0
+        if steps:
+            # Texts still walking at each step: lengths are descending, so a prefix.
+            active = n - np.searchsorted(np.asarray(lengths[::-1]), np.arange(steps), side="right")
+            lockstep = int(np.count_nonzero(active >= _LOCKSTEP_MIN))
+            grid = np.zeros((n, lockstep), dtype=np.uint8)
+            for row, j in enumerate(together):
+                if lengths[row]:
+                    grid[row, : lengths[row]] = np.frombuffer(
+                        datas[j], dtype=np.uint8, count=min(lengths[row], lockstep)
+                    )
+            columns = np.ascontiguousarray(grid.T)
+            path = np.zeros((steps, n), dtype=np.uint32)  # state 0 (padding) outputs no feature
+            previous = np.zeros(n, dtype=np.uint32)
+            for t, k in enumerate(active[:lockstep].tolist()):
+                previous = path[t, :k] = nextmove[rowbase[previous[:k]] + columns[t, :k]]
+            # The few texts longer than the rest walk on in Python, one byte at a time.
+            nm, rb = ident.tk_nextmove, ident._rowbase
+            for row in range(int(active[lockstep]) if lockstep < steps else 0):
+                state = int(path[lockstep - 1, row]) if lockstep else 0
+                tail = []
+                for letter in datas[together[row]][lockstep:]:
+                    state = nm[rb[state] + letter]
+                    tail.append(state)
+                path[lockstep : lockstep + len(tail), row] = tail
+            path = path.T
+            for first in range(0, n, _SORT_ROWS):  # rows of similar length: little padding
+                width = lengths[first]
+                if not width:
+                    break
+                visited = output[path[first : first + _SORT_ROWS, :width]]
+                # Sort each row by (feature, position): runs of one feature give its count,
+                # and each run starts at the feature's first visit.
+                shift = max(1, width.bit_length())
+                keys = (visited << shift) | np.arange(width)
+                keys.sort(axis=1)
+                feature = keys >> shift
+                starts = np.empty(keys.shape, dtype=bool)
+                starts[:, 0] = True
+                np.not_equal(feature[:, 1:], feature[:, :-1], out=starts[:, 1:])
+                starts &= feature >= 0
+                row_of, col_of = np.nonzero(starts)
+                if not row_of.size:
+                    continue
+                flat = row_of * width + col_of
+                ends = np.empty_like(flat)
+                ends[:-1] = flat[1:]
+                ends[-1] = keys.size
+                np.minimum(ends, (row_of + 1) * width, out=ends)  # a row's last run ends with it
+                # Each count goes where its feature was first visited; reading those places
+                # row by row lists the features in first-visit order, as visit_counts does.
+                first_seen = np.zeros(keys.size, dtype=np.intp)
+                first_seen[row_of * width + (keys[row_of, col_of] & ((1 << shift) - 1))] = ends - flat
+                places = np.flatnonzero(first_seen)
+                feat_parts.append(visited.ravel()[places])
+                count_parts.append(first_seen[places])
+                row_of = places // width
+                per_row = np.bincount(row_of, minlength=keys.shape[0])
+                for row in np.flatnonzero(per_row).tolist():
+                    sizes.append(int(per_row[row]))
+                    rows.append(together[first + row])
+        if not rows:
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty, empty, rows
+        starts_at = np.zeros(len(sizes), dtype=np.intp)
+        np.cumsum(sizes[:-1], out=starts_at[1:])
+        return np.concatenate(feat_parts), np.concatenate(count_parts), starts_at, rows

@@ -86,3 +86,34 @@ def test_one_by_one_fallback_gives_the_same_answers(detector: LanguageDetector) 
     for fast_guess, slow_guess in zip(detector.detect_batch(texts), slow.detect_batch(texts), strict=True):
         assert fast_guess.language == slow_guess.language
         assert fast_guess.confidence == pytest.approx(slow_guess.confidence, abs=1e-4)
+
+
+def test_batched_automaton_walk_counts_what_py3langid_counts(detector: LanguageDetector) -> None:
+    """The lockstep walk (many texts) and its Python tail (the longest) give visit_counts' dicts."""
+    from py3langid.langid import visit_counts
+
+    words = " ".join(POSTS.values()).split()
+    texts = [" ".join(words[i % 17 : i % 17 + i % 40]) for i in range(120)]
+    texts += ["", "a", POSTS["hu"] * 30, POSTS["ro"] * 3]  # empty, one byte, long tails
+    datas = [detector._identifier._encode(t) for t in texts]
+    feats, counts, starts, rows = detector._visits(datas)
+    bounds = [*starts.tolist(), len(feats)]
+    ident = detector._identifier
+    expected = {
+        j: list(found.items())
+        for j, data in enumerate(datas)
+        if (found := visit_counts(ident.tk_nextmove, ident._rowbase, ident.tk_output, data))
+    }
+    got = {
+        j: list(
+            zip(
+                feats[bounds[r] : bounds[r + 1]].tolist(),
+                counts[bounds[r] : bounds[r + 1]].tolist(),
+                strict=True,
+            )
+        )
+        for r, j in enumerate(rows)
+    }
+    assert got == expected  # same features, same counts, same (first-visit) order
+    one_by_one = [detector.detect(t) for t in texts]
+    assert detector.detect_batch(texts) == one_by_one
