@@ -47,6 +47,7 @@ CASES: list[tuple[str, str, Callable[[float], bool]]] = [
     ("slang", "can't wait for the weekend", _positive),
     ("slang", "lovin the new app", _positive),
     ("slang", "hell yeah", _positive),  # an idiom, not "hell" plus "yeah"
+    ("slang", "the app crashed again", _negative),  # product-complaint words
     ("slang", "make sure you vote", _neutral),  # "sure" here has no sentiment
     ("intensifiers", "pretty bad", _negative),
     ("intensifiers", "super sad", _negative),
