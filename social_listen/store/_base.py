@@ -134,6 +134,12 @@ class SQLStoreBase:
     def _body_extra_columns(self) -> tuple[str, ...]:
         return ()
 
+    def _insert_rows(
+        self, cur: Cursor, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Insert new rows of a write-path table (``table`` and ``columns`` are constants)."""
+        cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns))})", rows)
+
     def _text_changed(self, cur: Cursor, ids: Sequence[int], *, replaced: bool) -> None:
         """Called after mentions were inserted or their text/language changed."""
 
@@ -267,19 +273,13 @@ class SQLStoreBase:
             narrow_rows.append(narrow)
             body_rows.append(body + self._body_extra(mention))
             tag_rows.extend(tags)
-        mcols = ", ".join(MENTION_COLUMNS)
-        bcols = ", ".join(BODY_COLUMNS + self._body_extra_columns())
         if narrow_rows:
-            cur.executemany(
-                f"INSERT INTO mentions ({mcols}) VALUES ({_marks(len(MENTION_COLUMNS))})", narrow_rows
-            )
-            cur.executemany(
-                f"INSERT INTO mention_bodies ({bcols}) VALUES ({_marks(len(body_rows[0]))})", body_rows
-            )
+            self._insert_rows(cur, "mentions", MENTION_COLUMNS, narrow_rows)
+            self._insert_rows(cur, "mention_bodies", BODY_COLUMNS + self._body_extra_columns(), body_rows)
         if edits:
             self._write_edits(cur, edits, now, tag_rows)
         if tag_rows:
-            cur.executemany(_INSERT_TAGS, tag_rows)
+            self._insert_rows(cur, "mention_tags", TAG_COLUMNS, tag_rows)
         if refresh:
             sets = ", ".join(f"{c} = ?" for c in (*_METRIC_COLS, "collected_at"))
             cur.executemany(f"UPDATE mentions SET {sets} WHERE id = ?", refresh)

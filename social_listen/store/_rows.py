@@ -9,8 +9,9 @@ the mention, raw payload included, with one ``model_validate``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import compress
 from typing import Any
 
 from social_listen.core import Mention
@@ -24,6 +25,7 @@ __all__ = [
     "loads",
     "mention_from_row",
     "mention_rows",
+    "null_free_groups",
     "to_us",
 ]
 
@@ -290,6 +292,49 @@ def mention_rows(
         None if mention.raw is None else _clean(dumps(mention.raw)),
     )
     return narrow, body, tag_rows(tag_values(mention), mention_id, narrow)
+
+
+_NONE = type(None)
+
+
+def null_free_groups(
+    columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]:
+    """Split rows by which values are ``None`` and drop those columns from each group.
+
+    Binding ``None`` through Python's ``sqlite3`` is slow (each one goes through the adapter
+    lookup: about ten times the cost of binding an integer), and a mention row has a dozen of
+    them. An ``INSERT`` that leaves a column out stores its default, which is ``NULL`` for every
+    nullable column of the schema, so each group is inserted with only its non-``None`` columns.
+    Rows of one page share a few patterns, so this costs a few ``executemany`` calls.
+
+    Args:
+        columns: The column names, in row order.
+        rows: Full rows (one value per column).
+
+    Returns:
+        ``(columns, rows)`` pairs; the rows hold no ``None``.
+
+    Examples:
+        >>> null_free_groups(("a", "b"), [(1, None), (2, None), (3, 4)])
+        [(('a',), [(1,), (2,)]), (('a', 'b'), [(3, 4)])]
+    """
+    groups: dict[tuple[type, ...], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        key = tuple(map(type, row))
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [row]
+        else:
+            group.append(row)
+    out: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = []
+    for key, group in groups.items():
+        if _NONE not in key:
+            out.append((tuple(columns), group))
+            continue
+        keep = [kind is not _NONE for kind in key]
+        out.append((tuple(compress(columns, keep)), [tuple(compress(row, keep)) for row in group]))
+    return out
 
 
 _SELECT_NARROW = (

@@ -25,6 +25,7 @@ from typing import Any
 
 from social_listen.core import DEFAULT_LIMITS, Limits, StoreBusy, StoreCorrupt, StoreError, StoreWriteError
 from social_listen.store._base import Cursor, SQLStoreBase
+from social_listen.store._rows import null_free_groups
 from social_listen.store._schema import SCHEMA_VERSION, migrate
 from social_listen.store._sql import DISTINCT_VALUES_SQL, Dialect
 from social_listen.store._text import fts_match, stem_text
@@ -254,6 +255,15 @@ class SQLiteStore(SQLStoreBase):
         else:
             unique = sorted(set(values))
             cur.executemany("INSERT INTO sl_values (id, value) VALUES (?, ?)", list(enumerate(unique, 1)))
+
+    def _insert_rows(
+        self, cur: Cursor, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        # Leaving NULL columns out of the INSERT spares sqlite3's slow binding of None.
+        for names, group in null_free_groups(columns, rows):
+            cur.executemany(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", group
+            )
 
     # --- full text ---------------------------------------------------------------------------
     def _text_changed(self, cur: Cursor, ids: Sequence[int], *, replaced: bool) -> None:
