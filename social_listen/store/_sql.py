@@ -392,12 +392,13 @@ def _tag_fast_path(
 
 
 def _tag_join_path(
-    metrics: Sequence[str], by: Sequence[str], where: Filter | None
+    metrics: Sequence[str], by: Sequence[str], where: Filter | None, dialect: Dialect
 ) -> tuple[list[str], list[str], str, list[object], list[object]] | None:
     """Joins, group expressions, WHERE and parameters of a tag × tag table over ``mention_tags``.
 
     A brand × term table (``by=("brand", "term")`` with ``brands`` filtered) reads the brand's
-    tag rows in the period by primary-key range and joins each other grouped tag by mention id;
+    tag rows in the period by primary-key range and joins each other grouped tag by mention id
+    (the tag filters not grouped test the mention id against the tag's id list, in the period);
     the metrics read the driving tag row, which repeats its mention's columns. The general plan
     would join ``mentions`` to every tag and test each row against the filter's id list too.
     """
@@ -411,35 +412,33 @@ def _tag_join_path(
     if not restricted:
         return None
     driver = "brand" if "brand" in restricted else restricted[0]
+    params: list[object] = []
+    parts = [f"m.kind = '{_TAG_DIMS[driver]}'", _in("m.value", getattr(where, _TAG_FILTER[driver]), params)]
+    for op, bound in ((">=", where.since), ("<", where.until)):
+        if bound is not None:
+            parts.append(f"m.ts {op} ?")
+            params.append(to_us(bound))
+    # CROSS JOIN keeps the driving tag as SQLite's outer loop: a term list as long as a
+    # spike's would otherwise drive the plan and look the brand up for every term row.
     joins: list[str] = []
-    join_params: list[object] = []
     dims: list[str] = []
     for name in by:
         if name == driver:
             dims.append("m.value")
             continue
         alias = f"g_{name}"
-        kind = _TAG_DIMS[name]
-        join = f"JOIN mention_tags {alias} ON {alias}.mention_id = m.mention_id AND {alias}.kind = '{kind}'"
-        if name in restricted:
-            join += " AND " + _in(f"{alias}.value", getattr(where, _TAG_FILTER[name]), join_params)
-        joins.append(join)
+        joins.append(f"CROSS JOIN mention_tags {alias}")
         dims.append(f"{alias}.value")
-    params: list[object] = []
-    parts = [f"m.kind = '{_TAG_DIMS[driver]}'", _in("m.value", getattr(where, _TAG_FILTER[driver]), params)]
-    if where.since is not None:
-        parts.append("m.ts >= ?")
-        params.append(to_us(where.since))
-    if where.until is not None:
-        parts.append("m.ts < ?")
-        params.append(to_us(where.until))
+        parts.append(f"{alias}.mention_id = m.mention_id AND {alias}.kind = '{_TAG_DIMS[name]}'")
+        if name in restricted:
+            # Tested on each joined row: as an index key SQLite would seek once per value.
+            column = f"+{alias}.value" if dialect.name == "sqlite" else f"{alias}.value"
+            parts.append(_in(column, getattr(where, _TAG_FILTER[name]), params))
     for name, field in _TAG_FILTER.items():
         values = getattr(where, field)
         if values and name not in by:
-            inner = _in("t.value", values, params)
-            tagged = f"SELECT t.mention_id FROM mention_tags t WHERE t.kind = '{name}' AND {inner}"
-            parts.append(f"m.mention_id IN ({tagged})")
-    return joins, dims, " AND ".join(parts), join_params, params
+            parts.append(_tag_in(name, values, params, where).replace("m.id IN", "m.mention_id IN", 1))
+    return joins, dims, " AND ".join(parts), [], params
 
 
 def plan_aggregate(
@@ -494,7 +493,7 @@ def plan_aggregate(
     if fast is not None:
         where_sql, where_params, params = fast
         joins, dims = [], ["m.value"]
-    pair = None if fast is not None or has_bucket else _tag_join_path(metrics, by, where)
+    pair = None if fast is not None or has_bucket else _tag_join_path(metrics, by, where, dialect)
     if pair is not None:
         joins, dims, where_sql, params, where_params = pair
     dim_aliases = [f"d{i}" for i in range(len(dims))]
