@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 _MEMO_MAX = 200_000
 _DIRTY = "\x00"  # never in folded text: NUL is not a word character
+_TOKENS = "\x01"  # nor is SOH
+_CHUNK_MEMO_MAX = 100_000
 _REJECT, _ACCEPT, _COMMON, _GUARDED = 0, 1, 2, 3
 
 
@@ -89,12 +91,16 @@ class Run(RunLike):
     (empty for atoms confirmed word by word, whose words are in ``tokens``).
     """
 
-    __slots__ = ("_lazy", "doc", "hits", "matcher", "tokens", "words")
+    __slots__ = ("_lazy", "doc", "hits", "matcher", "token_words", "tokens", "words")
 
-    def __init__(self, matcher: MatcherSet, doc: Document, words: str) -> None:
+    def __init__(
+        self, matcher: MatcherSet, doc: Document, words: str, *, token_words: list[str] | None = None
+    ) -> None:
         self.matcher = matcher
         self.doc = doc
         self.words = words
+        # The words that satisfy some wildcard or fuzzy atom, when the chunk cache told us.
+        self.token_words = token_words
         self.tokens: dict[int, set[str]] = {}
         self._lazy: dict[int, list[tuple[int, int]]] = {}  # before the scan: a guard lift reads it
         self.hits = matcher._scan(self)
@@ -210,17 +216,20 @@ class MatcherSet:
             >>> MatcherSet({"a": "acme~1"}).match("my acmme phone")
             ['a']
         """
-        words = self._certain_miss(item)
-        if words is True:
+        marked = self._certain_miss(item)
+        if marked is True:
             return []
-        doc = Document(item, max_chars=self._limits.max_text_chars, words=words or None)
-        return [self._names[i] for i in self._matching(Run(self, doc, doc.words))]
+        words, token_words = _unmark(marked) if marked else (None, None)
+        doc = Document(item, max_chars=self._limits.max_text_chars, words=words)
+        run = Run(self, doc, doc.words, token_words=token_words if doc.words is words else None)
+        return [self._names[i] for i in self._matching(run)]
 
     def _certain_miss(self, item: Mention | str) -> bool | str:
         """True when no query can match: no trigger atom occurs (the common case, kept lean).
 
-        Otherwise False, or the post's word string when it was computed (a hit): the full
-        path (long texts, queries that need no atom, hits) reuses it.
+        Otherwise False, or the post's folded chunks joined with their marks when they were
+        computed (see :func:`_unmark`): the full path (long texts, queries that need no atom,
+        hits) reuses them.
         """
         program = self._program
         if program.always:
@@ -233,21 +242,20 @@ class MatcherSet:
         # Most posts are made of chunks already seen and known to trigger nothing: one set
         # operation in C, no Python per word, no folding.
         if program.triggers_by_word and self._clean_chunks.issuperset(chunks):
-            words: str | None = None
+            joined = ""
         else:
             # One dict lookup per chunk folds it and marks (_DIRTY) the chunks with a word
             # that may trigger a query.
             joined = " ".join(filter(None, map(self._chunks.__getitem__, chunks)))
             if _DIRTY in joined:
-                return " " + joined.replace(_DIRTY, "") + " "
-            words = " " + joined + " "
+                return joined
             if not program.triggers_by_word and program.trigger_automaton is not None:
-                for _ in program.trigger_automaton.iter(words):
-                    return words
+                for _ in program.trigger_automaton.iter(_unmark(joined)[0]):
+                    return joined
         if metadata and program.trigger_automaton is not None:
             assert not isinstance(item, str)
             for _ in program.trigger_automaton.iter(_metadata_words(item)):
-                return words or False
+                return joined or False
         return True
 
     def match_batch(self, items: Iterable[Mention | str]) -> list[list[str]]:
@@ -273,9 +281,9 @@ class MatcherSet:
             doc = Document(item, max_chars=self._limits.max_text_chars, words=words)
             flags = set() if text.isascii() else set(chunks_flags(chunks))
         else:
-            words_known = quick if isinstance(quick, str) else None
+            words_known, token_words = _unmark(quick) if isinstance(quick, str) else (None, None)
             doc = Document(item, max_chars=self._limits.max_text_chars, words=words_known)
-            run = Run(self, doc, doc.words)
+            run = Run(self, doc, doc.words, token_words=token_words if doc.words is words_known else None)
             matched = self._matching(run)
             spans = {self._names[i]: self._spans(run, i) for i in matched}
             flags = set(doc.flags)
@@ -348,7 +356,11 @@ class MatcherSet:
         cache = self._token_cache
         guarded: dict[int, set[str]] = {}
         tokens = run.tokens
-        for token in set(run.words.split()).difference(self._clean_tokens):
+        if run.token_words is not None:
+            candidates = set(run.token_words)
+        else:
+            candidates = set(run.words.split()).difference(self._clean_tokens)
+        for token in candidates:
             found = cache.get(token)
             if found is None:
                 found = self._cached_token_atoms(token)
@@ -459,12 +471,14 @@ def _metadata_words(mention: Mention) -> str:
 
 
 class _ChunkWords(dict[bytes, str]):
-    """One matcher's chunk cache: folded words, marked _DIRTY when one may trigger a query.
+    """One matcher's chunk cache: folded words, marked when one may trigger a query (_DIRTY).
 
     A chunk is dirty when one of its words starts a whole-word trigger seed (an exact word or
     phrase, a hashtag or handle) or satisfies a wildcard or fuzzy atom that triggers a query,
     before the ordinary-word guard (which depends on the post's language, so the full path
-    applies it). Clean chunks also go to the matcher's ``_clean_chunks`` set.
+    applies it). Clean chunks also go to the matcher's ``_clean_chunks`` set. A chunk with a
+    word that satisfies any wildcard or fuzzy atom is wrapped in _TOKENS, so the full path
+    confirms those words only.
     """
 
     def __init__(self, matcher: MatcherSet) -> None:
@@ -473,30 +487,39 @@ class _ChunkWords(dict[bytes, str]):
         self._clean = matcher._clean_chunks
         self._words = matcher._program.trigger_words
         self._tokens = matcher._program.token_triggers
+        self._any_tokens = matcher._program.token_automaton is not None
 
     def __missing__(self, chunk: bytes) -> str:
         value = _CHUNK_FOLDS[chunk] if len(chunk) <= CHUNK_CACHE_LONGEST else fold_chunk(chunk)
-        dirty = bool(value) and self._triggered(value.split())
+        words = value.split()
+        found: list[tuple[tuple[int, bool], ...]] = []
+        if self._any_tokens and words:
+            found = list(map(self._matcher._cached_token_atoms, words))
+        dirty = not self._words.isdisjoint(words) or any(
+            atom_id in self._tokens for atoms in found for atom_id, _ in atoms
+        )
+        if any(found):
+            value = f"{_TOKENS}{value}{_TOKENS}"
+        if dirty:
+            value += _DIRTY
         if len(chunk) <= CHUNK_CACHE_LONGEST:
-            if len(self) >= _MEMO_MAX:
+            if len(self) >= _CHUNK_MEMO_MAX:
                 self.clear()
                 self._clean.clear()
             if not dirty:
                 self._clean.add(chunk)
-        if dirty:
-            value += _DIRTY
-        if len(chunk) <= CHUNK_CACHE_LONGEST:
             self[chunk] = value
         return value
 
-    def _triggered(self, words: list[str]) -> bool:
-        if not self._words.isdisjoint(words):
-            return True
-        if not self._tokens:
-            return False
-        atoms_of = self._matcher._cached_token_atoms
-        triggers = self._tokens
-        return any(atom_id in triggers for word in words for atom_id, _ in atoms_of(word))
+
+def _unmark(marked: str) -> tuple[str, list[str]]:
+    """The word string and the words of the token-marked chunks of a ``_certain_miss`` result.
+
+    A chunk's value is its folded words; wrapped in _TOKENS when one of them satisfies a
+    wildcard or fuzzy atom, followed by _DIRTY when one may trigger a query.
+    """
+    words = " " + marked.replace(_DIRTY, "").replace(_TOKENS, "") + " "
+    return words, " ".join(marked.split(_TOKENS)[1::2]).replace(_DIRTY, "").split()
 
 
 def _fuzzy_verdict(spec: AtomSpec, token: str) -> int:
