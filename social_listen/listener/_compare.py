@@ -15,10 +15,9 @@ from social_listen.listener._data import MentionData, aggregate, as_store, perio
 from social_listen.listener._results import TableResult
 from social_listen.listener._share import wilson_interval
 from social_listen.listener._terms import extract_terms, term_surfaces
-from social_listen.listener._top import top_of
 from social_listen.store import Filter, MentionStore
 
-__all__ = ["BrandComparison", "BrandSummary", "compare_brands", "compare_with_terms"]
+__all__ = ["BrandComparison", "BrandSummary", "compare_brands", "compare_with_counts"]
 
 _METRICS = (
     "count",
@@ -105,6 +104,12 @@ def _brand_themes(
     return tuple(labels[t] for t in chosen)
 
 
+def _top_sources(counts: Mapping[str, int], n: int) -> tuple[str, ...]:
+    """The ``n`` sources with the most mentions (ties by name), as ``top(..., "source")``."""
+    ranked = sorted((kv for kv in counts.items() if kv[1] > 0), key=lambda kv: (-kv[1], kv[0]))
+    return tuple(source for source, _ in ranked[:n])
+
+
 def compare_brands(
     data: MentionData,
     *,
@@ -148,23 +153,28 @@ def compare_brands(
     term_counts: dict[str, dict[str, int]] = {}
     for brand, term, count in aggregate(store, ("count",), by=("brand", "term"), where=flt):
         term_counts.setdefault(str(brand), {})[str(term)] = int(count)
-    return compare_with_terms(store, flt, term_counts, n_themes=n_themes, n_sources=n_sources)
+    source_counts: dict[str, dict[str, int]] = {}
+    for brand, source, count in aggregate(store, ("count",), by=("brand", "source"), where=flt):
+        source_counts.setdefault(str(brand), {})[str(source)] = int(count)
+    return compare_with_counts(store, flt, term_counts, source_counts, n_themes=n_themes, n_sources=n_sources)
 
 
-def compare_with_terms(
+def compare_with_counts(
     store: MentionStore,
     flt: Filter,
     term_counts: Mapping[str, Mapping[str, int]],
+    source_counts: Mapping[str, Mapping[str, int]],
     *,
     n_themes: int = 5,
     n_sources: int = 3,
 ) -> BrandComparison:
-    """The comparison, given each brand's term counts already read (see :func:`compare_brands`).
+    """The comparison, given each brand's term and source counts (see :func:`compare_brands`).
 
     Args:
         store: The store.
         flt: The period, narrowed to the brands compared (in order) and any other filter.
         term_counts: Mentions per term of each brand in the period.
+        source_counts: Mentions per source of each brand in the period.
         n_themes: See :func:`compare_brands`.
         n_sources: See :func:`compare_brands`.
     """
@@ -192,11 +202,7 @@ def compare_with_terms(
                 engagement=int(engagement or 0),
                 authors=int(authors or 0),
                 themes=_brand_themes(store, own, term_counts.get(brand, {}), brand, n_themes),
-                top_sources=tuple(
-                    r.value for r in top_of(store, "source", own, total=int(count), n=n_sources)
-                )
-                if count
-                else (),
+                top_sources=_top_sources(source_counts.get(brand, {}), n_sources),
             )
         )
     return BrandComparison(rows=tuple(rows))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from social_listen.core import ConfigError
-from social_listen.listener._compare import BrandComparison, compare_with_terms
+from social_listen.listener._compare import BrandComparison, compare_with_counts
 from social_listen.listener._data import (
     BrandLike,
     MentionData,
@@ -28,7 +28,7 @@ from social_listen.listener._data import (
     period_filter,
 )
 from social_listen.listener._explain import ExplainedSpike, find_spikes
-from social_listen.listener._share import ShareOfVoice, share_of_voice
+from social_listen.listener._share import ALL_PLATFORMS, ShareOfVoice, share_of_voice
 from social_listen.listener._stories import Stories, cluster_stories
 from social_listen.listener._terms import extract_terms
 from social_listen.listener._themes import (
@@ -192,6 +192,7 @@ def build_report(
     spike_freq = _SPIKE_FREQ.get(unit, "hour")
     total = store.count(own)
     terms = _BrandTerms.read(store, period_filter(since, until, where, brands=names))
+    share = share_of_voice(store, brands=names, where=where, tz=tz, since=since, until=until)
     complaints = own.model_copy(update={"intents": ("complaint",)})
     complaint_rows = aggregate(
         store, TERM_METRICS, by=("term",), where=complaints, order_by=["-count", "term"]
@@ -205,11 +206,11 @@ def build_report(
         freq=freq,
         tz=tz,
         volume=time_series(store, freq=freq, tz=tz, where=own, since=since, until=until),
-        share=share_of_voice(store, brands=names, where=where, tz=tz, since=since, until=until),
+        share=share,
         share_reach=share_of_voice(
             store, brands=names, measure="reach", where=where, tz=tz, since=since, until=until
         ),
-        comparison=compare_with_terms(store, terms.flt, terms.counts()),
+        comparison=compare_with_counts(store, terms.flt, terms.counts(), _source_counts(share)),
         themes=rank_themes(store, own, terms.rows(main), total=total, n=n, exclude=own_terms),
         complaints=rank_themes(
             store, complaints, complaint_rows.rows, total=store.count(complaints), n=n, exclude=own_terms
@@ -258,6 +259,15 @@ class _BrandTerms:
     def counts(self) -> dict[str, dict[str, int]]:
         """Mentions per term of each brand."""
         return {brand: {str(r[0]): int(r[1]) for r in rows} for brand, rows in self.by_brand.items()}
+
+
+def _source_counts(share: ShareOfVoice) -> dict[str, dict[str, int]]:
+    """Mentions per source of each brand, from the per-platform rows of the share of voice."""
+    out: dict[str, dict[str, int]] = {}
+    for row in share.rows:
+        if row.platform != ALL_PLATFORMS:
+            out.setdefault(row.brand, {})[row.platform] = int(row.value)
+    return out
 
 
 def _emerging(
