@@ -11,20 +11,24 @@ kind (``legal``, ``safety``, ``recall``, ``outage``). Users extend the lexicons 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
 from typing import Any
 
 from social_listen.core import ConfigError, Intent
 from social_listen.monitor._sentiment_rules import clean_text, fold_diacritics
+from social_listen.monitor._sentiment_text import _COMBINING
 
 __all__ = ["CRISIS_KINDS", "INTENT_LABELS", "INTENT_LANGUAGES", "IntentDetector", "load_intent_lexicon"]
 
 INTENT_LABELS = ("complaint", "question", "praise", "purchase", "crisis", "spam")
 CRISIS_KINDS = ("legal", "safety", "recall", "outage")
 INTENT_LANGUAGES = ("en", "hu", "ro")
+_CRISIS_KEYS = tuple((f"crisis.{kind}", kind) for kind in CRISIS_KINDS)
 _KEYS = ("complaint", "question", "praise", "purchase", "spam", *(f"crisis.{k}" for k in CRISIS_KINDS))
 _GREETING = r"(?:(?:@\w+|hey|hi|hello|szia|sziasztok|hello|salut|buna|bună)[,!:]?\s+){0,3}"
 _URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.-])[\w-]++\.(?:com|net|org|example|ly|io|ro|hu)\b\S*")
@@ -67,6 +71,79 @@ _AFTER_BREAK = re.compile(r"[.!?\n]\s*" + _GREETING + r"\Z")
 _EDGE = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~…"
 _SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
 _WORD_EXTRA = frozenset("'-_")
+_WORD_TAIL = re.compile(r"[\w'-]*")  # \w is str.isalnum() plus "_": the characters of _is_word_char
+_FOUR_CAPITALS = re.compile("[A-Z]{4}")  # what _SHOUT's second branch needs
+_TLD = re.compile(r"\.(?:com|net|org|example|ly|io|ro|hu)\b")  # what _URL's bare-domain branch needs
+
+
+def _repeated_words(folded: str) -> set[str]:
+    """Words (edge punctuation stripped, three letters or more) used three times or more."""
+    words = folded.split()
+    if len(words) < 3:
+        return set()
+    counts = Counter(map(str.strip, words, repeat(_EDGE)))
+    if max(counts.values()) < 3:
+        return set()
+    return {w for w, c in counts.items() if c >= 3 and len(w) >= 3}
+
+
+def _has_other_signal(cleaned: str) -> bool:
+    """Whether a spam signal other than phrases and repeated words is present.
+
+    The cheap substring tests say when a pattern cannot match (``_URL`` needs a scheme,
+    ``www.`` or a known domain; ``_PERCENT`` a ``%``; three hashtags three ``#``).
+    """
+    if ("://" in cleaned or "www." in cleaned or _TLD.search(cleaned)) and _URL.search(cleaned):
+        return True
+    if cleaned.count("#") >= 3 and len(_HASHTAG.findall(cleaned)) >= 3:
+        return True
+    if not cleaned.isascii() and len(_MONEY_EMOJI.findall(cleaned)) >= 3:
+        return True
+    if _may_shout(cleaned) and _SHOUT.search(cleaned):
+        return True
+    return "%" in cleaned and _PERCENT.search(cleaned) is not None
+
+
+def _may_shout(text: str) -> bool:
+    """Whether ``_SHOUT`` can match (its leading word boundary makes a full search slow)."""
+    return "!!!" in text or _FOUR_CAPITALS.search(text) is not None
+
+
+class _FoldTable(dict[int, str]):
+    """Character -> its folded form for ``str.translate``, filled on first sight.
+
+    A character whose decomposition starts with a combining mark maps to NUL: the text then
+    goes the whole-string way, since canonical reordering may move marks across characters.
+    """
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFD", chr(code))
+        folded = "\x00" if unicodedata.combining(decomposed[0]) else _COMBINING.sub("", decomposed)
+        if len(self) < 100_000:
+            self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def _fold(text: str) -> str:
+    """``fold_diacritics(text)``, character by character through a cached table.
+
+    Lower-casing stays whole-string (Greek final sigma depends on context); NFD decomposes
+    each character on its own unless a combining mark starts a decomposition, so the
+    per-character table gives the same string.
+    """
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    folded = lowered.translate(_FOLD_TABLE)
+    return fold_diacritics(text) if "\x00" in folded else folded
+
+
+def _may_hold_url(text: str) -> bool:
+    """Whether ``_URL`` can match: it needs a scheme, ``www.`` or a known top-level domain."""
+    return "." in text and ("://" in text or "www." in text or _TLD.search(text) is not None)
 
 
 def _at_sentence_start(text: str, start: int) -> bool:
@@ -114,13 +191,17 @@ class _Compiled:
         n = len(text)
         for end_index, (length, keys) in self._automaton.iter(text):
             start = end_index - length + 1
-            if start > 0 and _is_word_char(text[start - 1]):
-                continue
+            if start > 0:
+                before = text[start - 1]
+                if before.isalnum() or before in _WORD_EXTRA:
+                    continue
             end = end_index + 1
-            closed = end >= n or not _is_word_char(text[end])
-            word_end = end
-            while word_end < n and _is_word_char(text[word_end]):
-                word_end += 1
+            if end < n and ((after := text[end]).isalnum() or after in _WORD_EXTRA):
+                closed = False
+                word_end = _WORD_TAIL.match(text, end).end()  # type: ignore[union-attr]
+            else:
+                closed = True
+                word_end = end
             for key, prefix in keys:
                 if not (closed or prefix):
                     continue
@@ -193,8 +274,17 @@ class IntentDetector:
                 merged.setdefault(key, []).extend(phrases)
             self._compiled[lang] = _Compiled(merged)
         self._empty = _Compiled({})
+        self._by_code: dict[str | None, _Compiled] = {}  # language code as given -> lexicon
 
     def _lexicon_for(self, language: str | None) -> _Compiled:
+        found = self._by_code.get(language)
+        if found is None:
+            found = self._choose_lexicon(language)
+            if len(self._by_code) < 1024:
+                self._by_code[language] = found
+        return found
+
+    def _choose_lexicon(self, language: str | None) -> _Compiled:
         if language is not None:
             found = self._compiled.get(language.lower().split("-")[0])
             if found is not None:
@@ -210,7 +300,7 @@ class IntentDetector:
         signals += 1 if len(_HASHTAG.findall(cleaned)) >= 3 else 0
         if not cleaned.isascii():
             signals += 1 if len(_MONEY_EMOJI.findall(cleaned)) >= 3 else 0
-        signals += 1 if _SHOUT.search(cleaned) else 0
+        signals += 1 if _may_shout(cleaned) and _SHOUT.search(cleaned) else 0
         signals += 1 if _PERCENT.search(cleaned) else 0
         return signals
 
@@ -223,26 +313,27 @@ class IntentDetector:
             sentiment: The post's compound sentiment, when known.
         """
         cleaned = clean_text(text)
-        cleaned_no_urls = _URL.sub(" ", cleaned) if "." in cleaned else cleaned
-        folded = _SPACES.sub(" ", fold_diacritics(cleaned_no_urls))
-        lex = self._lexicon_for(language)
-        hits = lex.find_all(folded)
+        folded = _fold(_URL.sub(" ", cleaned) if _may_hold_url(cleaned) else cleaned)
+        if "  " in folded or "\t" in folded or "\u00a0" in folded:  # else _SPACES finds nothing
+            folded = _SPACES.sub(" ", folded)
+        hits = self._lexicon_for(language).find_all(folded)
         evidence: dict[str, tuple[str, ...]] = {}
 
         spam_hits = hits.get("spam", [])
-        counts = Counter(w.strip(_EDGE) for w in folded.split())
-        repeated = {w for w, c in counts.items() if c >= 3 and len(w) >= 3}
+        # A repeated word alone is one spam signal, short of two: count words only when a
+        # spam phrase or another signal is there.
+        repeated = _repeated_words(folded) if spam_hits or _has_other_signal(cleaned) else set()
         if (spam_hits or repeated) and self._spam_signals(cleaned, spam_hits, repeated) >= 2:
             evidence["spam"] = tuple(spam_hits) + tuple(sorted(repeated))
             return Intent.model_construct(labels=("spam",), method=self.method, evidence=evidence)
 
         questions = list(hits.get("question", []))
-        if _QUESTION_MARK.search(cleaned + " "):
+        if "?" in cleaned and _QUESTION_MARK.search(cleaned + " "):
             questions.insert(0, "?")
         complaint = hits.get("complaint", [])
         praise = hits.get("praise", [])
         purchase = hits.get("purchase", [])
-        crisis = [f"{kind}: {hit}" for kind in CRISIS_KINDS for hit in hits.get(f"crisis.{kind}", [])]
+        crisis = [f"{kind}: {hit}" for key, kind in _CRISIS_KEYS if key in hits for hit in hits[key]]
 
         if complaint:
             evidence["complaint"] = tuple(complaint)
@@ -258,6 +349,6 @@ class IntentDetector:
             evidence["purchase"] = tuple(purchase)
         if crisis:
             evidence["crisis"] = tuple(crisis)
-        labels = tuple(label for label in INTENT_LABELS if label in evidence)
+        labels = tuple(evidence)  # filled in INTENT_LABELS order
         # Validated by construction: labels come from INTENT_LABELS, evidence from the text.
         return Intent.model_construct(labels=labels, method=self.method, evidence=evidence)

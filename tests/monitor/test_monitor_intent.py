@@ -90,3 +90,22 @@ def test_packaged_lexicons_cover_every_label() -> None:
 def test_diacritics_are_optional() -> None:
     assert "complaint" in DETECTOR.detect("nu functioneaza nimic", language="ro").labels
     assert "praise" in DETECTOR.detect("koszonom szepen", language="hu").labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nagyon JÓ, şi ţară, ȘTIRI",
+        "ΟΔΟΣ ΣΟΦΟΣ",  # final sigma: lower-cased as a whole string
+        "İstanbul ǅ ﬁ Ⅻ",  # one upper-case letter lowers to two characters
+        "cafe\u0301 e\u0323\u0302 a\u0308\u0331",  # marks already decomposed, out of order
+        "\u0344 Vi\u1ec7t Nam 한국어 Ωmega",  # a character decomposing to marks only, Hangul
+        "nul \x00 inside 😀 emoji",
+    ],
+)
+def test_fast_fold_equals_fold_diacritics(text: str) -> None:
+    from social_listen.monitor import fold_diacritics
+    from social_listen.monitor._intent import _fold
+
+    assert _fold(text) == fold_diacritics(text)
+    assert _fold(text * 3) == fold_diacritics(text * 3)
