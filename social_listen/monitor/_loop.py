@@ -268,7 +268,11 @@ class Monitor:
                 alerts = self.engine.process(enriched)
                 items = outbox_items(alerts, routes=self._routes_for(alerts))
                 self.store.commit_page(
-                    page.model_copy(update={"mentions": tuple(enriched)}), after, source_key=key, outbox=items
+                    page.model_copy(update={"mentions": tuple(enriched)}),
+                    after,
+                    source_key=key,
+                    outbox=items,
+                    now=self.clock(),
                 )
                 if self.own_handles:
                     self.inbox.record_replies(enriched, own_handles=self.own_handles)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -162,6 +163,7 @@ class SQLStoreBase:
         source_key: str,
         outbox: Iterable[OutboxItem] = (),
         lease: Lease | None = None,
+        now: datetime | None = None,
     ) -> None:
         """Commit a page's mentions, the state after it and outbox rows in ONE transaction.
 
@@ -177,6 +179,10 @@ class SQLStoreBase:
             outbox: Alert notifications to deliver after commit (deduplicated by key).
             lease: A :class:`~social_listen.store.Lease`; the commit fails with ``LeaseLost``
                 when another collector took the source over.
+            now: The commit time: outbox rows are created and first due then, the state and
+                replaced versions are stamped with it and the lease is checked against it.
+                Defaults to the real clock; pass the caller's clock so that outbox rows agree
+                with it (the monitor does).
 
         Raises:
             StoreBusy: The database stayed locked past the busy timeout and the retries.
@@ -194,19 +200,19 @@ class SQLStoreBase:
         for mention in page.mentions:
             latest[mention.key] = mention
         items = list(outbox)
-        now = to_us(utcnow())
+        at = to_us(now or utcnow())
         with self._write_tx() as cur:
             if lease is not None:
-                check_lease(cur, lease, now=now, lock=self._for_update)
-            self._write_mentions(cur, list(latest.values()), now)
+                check_lease(cur, lease, now=at, lock=self._for_update)
+            self._write_mentions(cur, list(latest.values()), at)
             cur.execute(
                 "INSERT INTO source_states (source_key, state, commits, updated_at) VALUES (?, ?, 1, ?) "
                 "ON CONFLICT (source_key) DO UPDATE SET state = excluded.state, "
                 "commits = source_states.commits + 1, updated_at = excluded.updated_at",
-                (source_key, state.model_dump_json(), now),
+                (source_key, state.model_dump_json(), at),
             )
             if items:
-                insert_outbox(cur, items, now=now)
+                insert_outbox(cur, items, now=at)
 
     def _lookup(
         self, cur: Cursor, mentions: Sequence[Mention]

@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from social_listen.core import (
@@ -236,13 +237,14 @@ class PostgresStore(SQLStoreBase):
         source_key: str,
         outbox: Iterable[OutboxItem] = (),
         lease: Lease | None = None,
+        now: datetime | None = None,
     ) -> None:
         """Commit a page (see :meth:`SQLStoreBase.commit_page`), retrying races and deadlocks."""
         items = list(outbox)
         attempt = 0
         while True:
             try:
-                super().commit_page(page, state, source_key=source_key, outbox=items, lease=lease)
+                super().commit_page(page, state, source_key=source_key, outbox=items, lease=lease, now=now)
                 return
             except StoreBusy:
                 if attempt >= self._retries:

@@ -272,8 +272,13 @@ class MentionStore(Protocol):
         *,
         source_key: str,
         outbox: Iterable[OutboxItem] = (),
+        now: datetime | None = None,
     ) -> None:
-        """Commit a page's mentions, the state after it and outbox rows atomically."""
+        """Commit a page's mentions, the state after it and outbox rows atomically.
+
+        ``now`` is the commit time written with the rows (outbox rows, the state's update
+        time); the real clock when ``None``, a caller's clock otherwise.
+        """
         ...
 
     def load_state(self, source_key: str) -> SourceState | None:

@@ -331,6 +331,17 @@ def test_outbox_rows_commit_with_the_page_and_deduplicate(store: Any) -> None:
     assert store.outbox.add([item, OutboxItem(rule="spike", payload={"n": 5})], now=now) == 1
 
 
+def test_commit_page_stamps_outbox_rows_with_the_callers_clock(store: Any) -> None:
+    from social_listen.store import OutboxItem
+
+    at = datetime(2026, 2, 3, 4, 5, 6, 789, tzinfo=UTC)  # long before the real clock
+    item = OutboxItem(rule="spike", source="hackernews", native_id="1", payload={})
+    store.commit_page(Page(mentions=(make_mention(1),)), SourceState(), source_key="k", outbox=[item], now=at)
+    assert store.outbox.claim(worker="w", now=at - timedelta(microseconds=1)) == []  # not due before it
+    claimed = store.outbox.claim(worker="w", now=at)
+    assert [m.created_at for m in claimed] == [at]
+
+
 def test_a_failed_commit_leaves_no_outbox_row_and_no_mention(store: Any) -> None:
     from social_listen.core import LeaseLost
     from social_listen.store import OutboxItem
