@@ -162,12 +162,15 @@ def share_of_voice(
     flt = period_filter(since, until, where, brands=names)
     metric = _METRIC[measure]
     by_source: dict[str, dict[str, float]] = defaultdict(dict)
-    for brand, source, value in aggregate(store, (metric,), by=("brand", "source"), where=flt):
-        by_source[source][brand] = float(value or 0.0)
     daily: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)  # (source|*, brand) -> day -> value
-    if measure != "mentions":
+    if measure == "mentions":
+        for brand, source, value in aggregate(store, (metric,), by=("brand", "source"), where=flt):
+            by_source[source][brand] = float(value or 0.0)
+    else:
+        # The period's sums per source are the sums of the daily ones: one pass serves both.
         result = aggregate(store, (metric,), by=("bucket", "brand", "source"), freq="day", tz=tz, where=flt)
         for bucket, brand, source, value in result:
+            by_source[source][brand] = by_source[source].get(brand, 0.0) + float(value or 0.0)
             day = bucket.isoformat()
             daily[(source, brand)][day] = daily[(source, brand)].get(day, 0.0) + float(value or 0.0)
             daily[(ALL_PLATFORMS, brand)][day] = daily[(ALL_PLATFORMS, brand)].get(day, 0.0) + float(
