@@ -35,6 +35,8 @@ __all__ = [
 
 DIMENSIONS = ("term", "author", "source", "language", "hashtag", "domain", "sentiment_label")
 _CANDIDATES = 300
+# Few values each: one pass grouped by all of them replaces a pass per dimension.
+_JOINT = ("source", "language", "sentiment_label", "domain")
 _FILTER_FIELD = {
     "term": "terms",
     "author": "authors",
@@ -124,6 +126,24 @@ def _counts(
     return {str(v): int(c) for v, c in result if v is not None and str(v) in wanted}
 
 
+def _joint_counts(
+    store: MentionStore, dimensions: tuple[str, ...], flt: Filter
+) -> dict[str, Counter[str | None]]:
+    """Mentions per value of each dimension, from one pass grouped by all of them."""
+    out: dict[str, Counter[str | None]] = {d: Counter() for d in dimensions}
+    if dimensions:
+        for *values, count in aggregate(store, ("count",), by=dimensions, where=flt):
+            for dimension, value in zip(dimensions, values, strict=True):
+                out[dimension][None if value is None else str(value)] += int(count)
+    return out
+
+
+def _ranked(counts: Counter[str | None]) -> dict[str, int]:
+    """The :data:`_CANDIDATES` most frequent values, as :func:`_counts` ranks them in SQL."""
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is not None, kv[0] or ""))
+    return {v: c for v, c in order[:_CANDIDATES] if v is not None}
+
+
 def _sentiment(store: MentionStore, flt: Filter) -> tuple[float | None, float]:
     rows = aggregate(store, ("mean_sentiment", "count_negative", "count_scored"), where=flt).rows
     mean, negative, scored = rows[0] if rows else (None, 0, 0)
@@ -189,9 +209,15 @@ def explain_spike(
     baseline = period_filter(baseline_since, baseline_until, where)
     n1, n2 = store.count(spike), store.count(baseline)
     drivers: list[tuple[float, str, str, int, int, float, float, float]] = []
+    joint = tuple(d for d in dimensions if d in _JOINT)
+    spike_joint, baseline_joint = _joint_counts(store, joint, spike), _joint_counts(store, joint, baseline)
     for dimension in dimensions:
-        in_spike = {v: c for v, c in _counts(store, dimension, spike, None).items() if c >= min_count}
-        before = _counts(store, dimension, baseline, tuple(sorted(in_spike)))
+        if dimension in joint:
+            in_spike = {v: c for v, c in _ranked(spike_joint[dimension]).items() if c >= min_count}
+            before = {str(v): c for v, c in baseline_joint[dimension].items() if v is not None}
+        else:
+            in_spike = {v: c for v, c in _counts(store, dimension, spike, None).items() if c >= min_count}
+            before = _counts(store, dimension, baseline, tuple(sorted(in_spike)))
         for value, a in in_spike.items():
             b = before.get(value, 0)
             share, base_share = a / n1 if n1 else 0.0, b / n2 if n2 else 0.0
