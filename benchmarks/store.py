@@ -226,7 +226,6 @@ def main() -> int:
         "narrow": [p[0] for p in prepared],
         "bodies": [p[1] for p in prepared],
         "tags": [row for p in prepared for row in p[2]],
-        "pending": [(p[0][0],) for p in prepared],
     }
     del prepared
 
@@ -249,7 +248,6 @@ def main() -> int:
             f"({', '.join('?' * len(TAG_COLUMNS))})",
             data["tags"],
         )
-        conn.executemany("INSERT INTO fts_pending (mention_id) VALUES (?)", data["pending"])
         conn.execute("COMMIT")
         store.close()
 

@@ -252,7 +252,20 @@ _V4 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
+_V5 = Migration(
+    5,
+    "ingest: new mentions wait for full-text indexing above a watermark, not in fts_pending",
+    common=(),
+    sqlite=(
+        # Mention ids only grow, so "not yet indexed" is every id above the last one indexed;
+        # fts_pending keeps only edited and re-languaged mentions (and, after this migration,
+        # whatever was pending before it). One insert less per new mention.
+        "INSERT OR IGNORE INTO sl_meta (key, value) "
+        "SELECT 'fts_through', CAST(COALESCE(MAX(id), 0) AS TEXT) FROM mentions",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
 """Every schema step, oldest first."""
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

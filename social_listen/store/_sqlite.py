@@ -7,7 +7,9 @@ other writers, retry a bounded number of times with an injectable ``sleep``, the
 :class:`~social_listen.core.StoreCorrupt`; a full disk or read-only file raises
 :class:`~social_listen.core.StoreWriteError` with the transaction rolled back (row 35).
 Full-text indexing of new mentions is deferred to :meth:`SQLiteStore.index_text`, which runs
-in batches and automatically before any full-text read.
+in batches and automatically before any full-text read: mention ids only grow, so the mentions
+still to index are those above a watermark (``sl_meta.fts_through``) plus the edited or
+re-languaged ones listed in ``fts_pending``.
 """
 
 from __future__ import annotations
@@ -267,9 +269,10 @@ class SQLiteStore(SQLStoreBase):
 
     # --- full text ---------------------------------------------------------------------------
     def _text_changed(self, cur: Cursor, ids: Sequence[int], *, replaced: bool) -> None:
+        if not replaced:
+            return  # new ids are above the watermark: index_text finds them without a list
         rows = [(i,) for i in ids]
-        if replaced:
-            cur.executemany("DELETE FROM mentions_fts WHERE rowid = ?", rows)
+        cur.executemany("DELETE FROM mentions_fts WHERE rowid = ?", rows)
         cur.executemany("INSERT OR IGNORE INTO fts_pending (mention_id) VALUES (?)", rows)
 
     def _text_deleted(self, cur: Cursor, id_subquery: str, params: Sequence[Any]) -> None:
@@ -287,7 +290,27 @@ class SQLiteStore(SQLStoreBase):
         it first, so search results are never stale.
         """
         total = 0
-        while True:
+        while True:  # new mentions: every id above the watermark
+            with self._write_tx() as cur:
+                cur.execute("SELECT value FROM sl_meta WHERE key = 'fts_through'")
+                row = cur.fetchone()
+                cur.execute(
+                    "SELECT m.id, b.title, b.text, m.lang FROM mentions m "
+                    "JOIN mention_bodies b ON b.mention_id = m.id WHERE m.id > ? ORDER BY m.id LIMIT ?",
+                    (0 if row is None else int(row[0]), batch_size),
+                )
+                rows = cur.fetchall()
+                if rows:
+                    self._index_rows(cur, rows)
+                    cur.execute(
+                        "INSERT INTO sl_meta (key, value) VALUES ('fts_through', ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        (str(rows[-1][0]),),
+                    )
+            total += len(rows)
+            if len(rows) < batch_size:
+                break
+        while True:  # edited or re-languaged mentions
             with self._write_tx() as cur:
                 cur.execute(
                     "SELECT p.mention_id, b.title, b.text, m.lang FROM fts_pending p "
@@ -297,19 +320,22 @@ class SQLiteStore(SQLStoreBase):
                 )
                 rows = cur.fetchall()
                 if rows:
-                    cur.executemany(
-                        "INSERT INTO mentions_fts (rowid, body) VALUES (?, ?)",
-                        [
-                            (r[0], stem_text(f"{r[1] or ''} {r[2]}", r[3], fallback=self.languages))
-                            for r in rows
-                        ],
-                    )
+                    # An edit before its first indexing is also above the watermark: replace.
+                    cur.executemany("DELETE FROM mentions_fts WHERE rowid = ?", [(r[0],) for r in rows])
+                    self._index_rows(cur, rows)
                     cur.executemany("DELETE FROM fts_pending WHERE mention_id = ?", [(r[0],) for r in rows])
                 else:
                     cur.execute("DELETE FROM fts_pending")
             total += len(rows)
             if len(rows) < batch_size:
                 return total
+
+    def _index_rows(self, cur: Cursor, rows: Sequence[Sequence[Any]]) -> None:
+        """Stem ``(id, title, text, language)`` rows into the full-text index."""
+        cur.executemany(
+            "INSERT INTO mentions_fts (rowid, body) VALUES (?, ?)",
+            [(r[0], stem_text(f"{r[1] or ''} {r[2]}", r[3], fallback=self.languages)) for r in rows],
+        )
 
     # --- maintenance -------------------------------------------------------------------------
     def check(self) -> list[str]:
