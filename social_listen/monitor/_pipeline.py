@@ -93,9 +93,19 @@ class MentionScanner(Protocol):
 
 _BrandFn = Callable[[Mention, str], tuple[BrandSpans, frozenset[str]]]
 
-_MAY_BE_LOOKALIKE = re.compile(
-    r"[\u0370-\u03ff\u0400-\u04ff\u200b-\u200f\u2060-\u2064\ufeff\u00ad]|(?<!\w)(?:\w[ .\-_*]){2,}\w(?!\w)"
-)
+_LOOKALIKE_CHARACTERS = re.compile("[\u0370-\u03ff\u0400-\u04ff\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+_SPACED_LETTERS = re.compile(r"(?<!\w)(?:\w[ .\-_*]){2,}\w(?!\w)")
+# A run of spaced letters has a letter between two separators: a quick scan (no lookbehind
+# at every position) rules most posts out before the exact pattern runs.
+_LETTER_BETWEEN_SEPARATORS = re.compile(r"[ .\-_*]\w[ .\-_*]")
+
+
+def _may_be_lookalike(text: str) -> bool:
+    """Greek/Cyrillic letters, invisible characters or spaced letters ("a c m e") present."""
+    if not text.isascii() and _LOOKALIKE_CHARACTERS.search(text):
+        return True
+    return _LETTER_BETWEEN_SEPARATORS.search(text) is not None and _SPACED_LETTERS.search(text) is not None
+
 
 # Flags the query matcher's scan adds; recomputed on every enrichment.
 _SCAN_FLAGS = frozenset({"obfuscated", "lookalike", "text_capped"})
@@ -112,7 +122,7 @@ def _brand_function(brands: object) -> _BrandFn | None:
             # A full scan (spans, lookalike pass) costs several plain matches; run it only when
             # a brand matched or when a lookalike is possible (Greek/Cyrillic letters, spaced
             # letters such as "a c m e", invisible characters).
-            if callable(quick_match) and not quick_match(mention) and not _MAY_BE_LOOKALIKE.search(text):
+            if callable(quick_match) and not quick_match(mention) and not _may_be_lookalike(text):
                 return {}, frozenset()
             result = scanner.scan(mention)
             offset = len(mention.title) + 1 if mention.title else 0
@@ -242,6 +252,12 @@ class Enricher:
         self.reach = reach or ReachModel()
         self.influence = influence or InfluenceModel()
         self.urgency = urgency or UrgencyModel()
+        # A model whose score() is the packaged one can score from a mention's parts.
+        self._urgency_signals = (
+            self.urgency.score_signals
+            if isinstance(self.urgency, UrgencyModel) and type(self.urgency).score is UrgencyModel.score
+            else None
+        )
         self._terms = _default_terms() if isinstance(terms, _Default) else terms
         self.max_chars = max_chars
         self.now = now
@@ -288,6 +304,7 @@ class Enricher:
         result = self.sentiment.score(text, language=language, spans=spans)
         flags |= result.flags
         intent = self.intent.detect(text, language=language, sentiment=result.sentiment.score)
+        influence = self.influence.score(mention)
         update: dict[str, object] = {
             "detected_language": guess.language,
             "language_confidence": round(guess.confidence, 6) if guess.language else None,
@@ -295,10 +312,24 @@ class Enricher:
             "intent": intent,
             "brands": brands,
             "reach": self.reach.score(mention),
-            "influence": self.influence.score(mention),
+            "influence": influence,
         }
         if self._terms is not None:
             update["terms"] = tuple(self._terms(text, language=language))
+        if self._urgency_signals is not None:
+            # The packaged model scores from the parts: the mention is built once.
+            sentiment = result.sentiment
+            update["urgency"] = self._urgency_signals(
+                sentiment=sentiment.score,
+                targeted=sentiment.targeted_score,
+                labels=intent.labels,
+                influence=influence.value,
+                replies=mention.metrics.replies or 0,
+                created_at=mention.created_at,
+                now=self.now or mention.collected_at,
+            )
+            update["flags"] = frozenset(flags)
+            return mention.model_copy(update=update)
         scored = mention.model_copy(update=update)
         urgency = self.urgency.score(scored, now=self.now)
         return scored.model_copy(update={"urgency": urgency, "flags": frozenset(flags)})

@@ -10,7 +10,7 @@ pipeline passes the mention's collection time by default), never the wall clock.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,36 +78,80 @@ class UrgencyModel:
 
     def score(self, mention: Mention, *, now: datetime | None = None) -> Score:
         """The urgency of one mention at ``now`` (default: its collection time)."""
+        sentiment = mention.sentiment
+        return self.score_signals(
+            sentiment=sentiment.score if sentiment else 0.0,
+            targeted=sentiment.targeted_score if sentiment else None,
+            labels=mention.intent.labels if mention.intent else (),
+            influence=mention.influence.value if mention.influence else 0.0,
+            replies=mention.metrics.replies or 0,
+            created_at=mention.created_at,
+            now=now or mention.collected_at,
+        )
+
+    def score_signals(
+        self,
+        *,
+        sentiment: float,
+        targeted: float | None,
+        labels: Iterable[str],
+        influence: float,
+        replies: int,
+        created_at: datetime,
+        now: datetime,
+    ) -> Score:
+        """The urgency from a mention's parts (the pipeline scores before it builds the mention).
+
+        Args:
+            sentiment: The compound sentiment (0 when unknown).
+            targeted: The brand-targeted sentiment, if any.
+            labels: The intent labels.
+            influence: The author influence, 0-100.
+            replies: Replies so far.
+            created_at: When the mention was posted.
+            now: The clock.
+        """
         w = self.weights
-        now = now or mention.collected_at
-        age_h = max(0.0, (now - mention.created_at).total_seconds() / 3600.0)
-        sentiment = mention.sentiment.score if mention.sentiment else 0.0
-        targeted = mention.sentiment.targeted_score if mention.sentiment else None
-        labels = set(mention.intent.labels) if mention.intent else set()
-        influence = mention.influence.value if mention.influence else 0.0
-        replies = mention.metrics.replies or 0
+        age_h = max(0.0, (now - created_at).total_seconds() / 3600.0)
+        labels = set(labels)
         velocity = replies / max(age_h, self.min_age_hours)
-        # (points, reason builder): reasons are formatted only for signals that add points.
-        parts: list[tuple[float, Callable[[], str]]] = [
-            (w.negative * max(0.0, -sentiment), lambda: f"negative sentiment {sentiment:.2f}"),
-            (
-                w.targeted_negative * max(0.0, -(targeted or 0.0)),
-                lambda: f"negative about the brand {targeted:.2f}",
-            ),
-            (w.influence * influence / 100.0, lambda: f"influential author ({influence:.0f}/100)"),
-            (w.complaint * ("complaint" in labels), lambda: "complaint"),
-            (w.crisis * ("crisis" in labels), lambda: "crisis intent"),
-            (
-                w.unanswered_question * ("question" in labels and replies == 0),
-                lambda: "unanswered question",
-            ),
-            (w.reply_velocity * min(1.0, velocity / self.velocity_ref), lambda: f"replies {velocity:.1f}/h"),
-            (w.recency * math.exp(-age_h / self.recency_hours), lambda: f"recent: {age_h:.1f} h old"),
-        ]
-        total = min(100.0, sum(points for points, _ in parts))
-        reasons = tuple(f"{text()} (+{points:.1f})" for points, text in parts if points >= 0.05)
+        # Reasons are formatted only for signals that add points (>= 0.05).
+        reasons: list[str] = []
+        total = 0.0
+        points = w.negative * max(0.0, -sentiment)
+        total += points
+        if points >= 0.05:
+            reasons.append(f"negative sentiment {sentiment:.2f} (+{points:.1f})")
+        points = w.targeted_negative * max(0.0, -(targeted or 0.0))
+        total += points
+        if points >= 0.05:
+            reasons.append(f"negative about the brand {targeted:.2f} (+{points:.1f})")
+        points = w.influence * influence / 100.0
+        total += points
+        if points >= 0.05:
+            reasons.append(f"influential author ({influence:.0f}/100) (+{points:.1f})")
+        points = w.complaint * ("complaint" in labels)
+        total += points
+        if points >= 0.05:
+            reasons.append(f"complaint (+{points:.1f})")
+        points = w.crisis * ("crisis" in labels)
+        total += points
+        if points >= 0.05:
+            reasons.append(f"crisis intent (+{points:.1f})")
+        points = w.unanswered_question * ("question" in labels and replies == 0)
+        total += points
+        if points >= 0.05:
+            reasons.append(f"unanswered question (+{points:.1f})")
+        points = w.reply_velocity * min(1.0, velocity / self.velocity_ref)
+        total += points
+        if points >= 0.05:
+            reasons.append(f"replies {velocity:.1f}/h (+{points:.1f})")
+        points = w.recency * math.exp(-age_h / self.recency_hours)
+        total += points
+        if points >= 0.05:
+            reasons.append(f"recent: {age_h:.1f} h old (+{points:.1f})")
         return Score.model_construct(
-            value=round(total, 2),
+            value=round(min(100.0, total), 2),
             method="urgency-v1",
             inputs={
                 "sentiment": sentiment,
@@ -117,5 +161,5 @@ class UrgencyModel:
                 "replies": replies,
                 "age_hours": round(age_h, 3),
             },
-            reasons=reasons,
+            reasons=tuple(reasons),
         )

@@ -180,3 +180,40 @@ def test_default_terms_are_the_listeners() -> None:
 
     [e] = enrich([mention(1, "Deliveries are LATE again #delivery")])
     assert e.terms == extract_terms("Deliveries are LATE again #delivery", language="en")
+
+
+def test_a_custom_urgency_model_is_called_with_the_scored_mention() -> None:
+    from social_listen.core import Score
+    from social_listen.monitor import UrgencyModel
+
+    seen: list[Mention] = []
+
+    class Recording(UrgencyModel):
+        def score(self, mention: Mention, *, now: datetime | None = None) -> Score:
+            seen.append(mention)
+            return super().score(mention, now=now)
+
+    m = mention(1, "My order never arrived, where is my refund? Terrible.")
+    custom = Enricher(urgency=Recording(), terms=None).enrich_one(m)
+    packaged = Enricher(terms=None).enrich_one(m)
+    assert len(seen) == 1
+    assert seen[0].sentiment == custom.sentiment
+    assert seen[0].intent == custom.intent
+    assert custom == packaged  # the packaged model scores the same parts without the copy
+
+
+@pytest.mark.parametrize(
+    ("text", "scanned"),
+    [
+        ("plain words, a list: x, y", False),
+        ("a c m e is awful", True),  # spaced letters
+        ("a.c.m.e rocks", True),
+        ("Аcme with a Cyrillic A", True),
+        ("Ac\u200bme with an invisible space", True),
+        ("a b", False),  # two letters are no run
+    ],
+)
+def test_a_lookalike_is_looked_for_only_when_possible(text: str, scanned: bool) -> None:
+    from social_listen.monitor._pipeline import _may_be_lookalike
+
+    assert _may_be_lookalike(text) is scanned

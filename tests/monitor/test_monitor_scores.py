@@ -106,3 +106,18 @@ def test_replies_answer_the_question_and_add_velocity() -> None:
 def test_urgency_uses_the_injected_clock() -> None:
     m = scored()
     assert UrgencyModel().score(m, now=T0 + timedelta(days=10)).value < UrgencyModel().score(m).value
+
+
+def test_urgency_from_parts_equals_urgency_of_the_mention() -> None:
+    model = UrgencyModel()
+    for m in (scored(), scored(metrics=Metrics(replies=7)), mention()):
+        direct = model.score_signals(
+            sentiment=m.sentiment.score if m.sentiment else 0.0,
+            targeted=m.sentiment.targeted_score if m.sentiment else None,
+            labels=m.intent.labels if m.intent else (),
+            influence=m.influence.value if m.influence else 0.0,
+            replies=m.metrics.replies or 0,
+            created_at=m.created_at,
+            now=m.collected_at,
+        )
+        assert direct == model.score(m)
