@@ -74,7 +74,9 @@ class Document:
 
     @cached_property
     def folded(self) -> str:
-        """The folded title and text (punctuation kept), for hashtags, handles and spans."""
+        """The folded title and text (punctuation kept), for hashtags and handles."""
+        if "normalized" in self.__dict__:
+            return self.normalized.text
         return fold(self.combined)
 
     @property
@@ -140,7 +142,8 @@ class Document:
     @cached_property
     def word_spans(self) -> list[tuple[int, int]]:
         """For each word, its ``[start, end)`` in the folded text."""
-        return [m.span() for m in WORD_RE.finditer(self.folded)]
+        # normalized.text is the folded text; the spans are mapped back through its offsets.
+        return [m.span() for m in WORD_RE.finditer(self.normalized.text)]
 
     @cached_property
     def flags(self) -> frozenset[str]:
