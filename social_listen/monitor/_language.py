@@ -75,6 +75,9 @@ class LanguageGuess:
     confidence: float
 
 
+_UNDETERMINED = LanguageGuess(None, 0.0)  # frozen: one shared instance
+
+
 def choose_language(
     claim: str | None, guess: LanguageGuess, *, trust_above: float = 0.8, accept_above: float = 0.5
 ) -> str | None:
@@ -168,7 +171,7 @@ class LanguageDetector:
         todo: list[tuple[int, str]] = []
         for i, text in enumerate(cleaned):
             if _THREE_LETTERS.search(text) is None:
-                out[i] = LanguageGuess(None, 0.0)
+                out[i] = _UNDETERMINED
             else:
                 todo.append((i, text))
         if todo and self._fast:
@@ -178,7 +181,7 @@ class LanguageDetector:
             for i, text in todo:
                 lang, conf = self._identifier.classify(text)
                 out[i] = LanguageGuess(str(lang), max(0.0, min(1.0, float(conf))))
-        return [g if g is not None else LanguageGuess(None, 0.0) for g in out]
+        return [g if g is not None else _UNDETERMINED for g in out]
 
     def _score_fast(self, todo: list[tuple[int, str]], out: list[LanguageGuess | None]) -> None:
         encode = self._identifier._encode
@@ -186,7 +189,7 @@ class LanguageDetector:
         feats, counts, starts, rows = self._visits(datas)
         if not rows:
             for i, _ in todo:
-                out[i] = LanguageGuess(None, 0.0)
+                out[i] = _UNDETERMINED
             return
         weights = np.log1p(counts.astype(np.float32))[:, None] * self._ptc[feats]
         scores = np.add.reduceat(weights, starts, axis=0) + self._pc
@@ -196,11 +199,12 @@ class LanguageDetector:
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)
         best = scores.argmax(axis=1)
+        confidences = np.take_along_axis(scores, best[:, None], axis=1)[:, 0].tolist()
         for i, _ in todo:
-            out[i] = LanguageGuess(None, 0.0)  # overwritten below for texts with features
-        for row, j in enumerate(rows):
-            k = int(best[row])
-            out[todo[j][0]] = LanguageGuess(self._classes[k], float(min(1.0, max(0.0, scores[row, k]))))
+            out[i] = _UNDETERMINED  # replaced below for the texts with features
+        classes = self._classes
+        for j, k, confidence in zip(rows, best.tolist(), confidences, strict=True):
+            out[todo[j][0]] = LanguageGuess(classes[k], min(1.0, max(0.0, confidence)))
 
     def _visits(self, datas: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
         """The features py3langid's tokenizer visits in each byte string, with their counts.
