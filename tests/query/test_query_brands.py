@@ -119,6 +119,14 @@ def test_guard_is_lifted_by_the_brands_context() -> None:
     assert bready.matches("bread crumbmaster is great")
 
 
+def test_guard_is_lifted_by_a_handle_or_hashtag_in_context() -> None:
+    # The handle is a candidate-only atom, looked up lazily while the words are being scanned.
+    matcher = MatcherSet([BrandProfile(name="Bricko", handles=["@bricko"], languages=("en",))])
+    assert matcher.match("I saw the brick today") == []
+    assert matcher.match("brick @bricko") == ["Bricko"]
+    assert matcher.scan("#bricko brick").names == ("Bricko",)
+
+
 def test_guard_uses_the_posts_language() -> None:
     q = BrandProfile(name="Kerta", languages=("en",)).compile()
     assert q.matches(post("kert szép", language="en"))  # not an English word: a typo
