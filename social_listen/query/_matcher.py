@@ -495,11 +495,11 @@ class _ChunkWords(dict[bytes, str]):
         found: list[tuple[tuple[int, bool], ...]] = []
         if self._any_tokens and words:
             found = list(map(self._matcher._cached_token_atoms, words))
-        dirty = not self._words.isdisjoint(words) or any(
-            atom_id in self._tokens for atoms in found for atom_id, _ in atoms
-        )
-        if any(found):
+        dirty = not self._words.isdisjoint(words)
+        if any(found):  # rare: most words satisfy no wildcard or fuzzy atom
             value = f"{_TOKENS}{value}{_TOKENS}"
+            triggers = self._tokens
+            dirty = dirty or any(atom_id in triggers for atoms in found for atom_id, _ in atoms)
         if dirty:
             value += _DIRTY
         if len(chunk) <= CHUNK_CACHE_LONGEST:
