@@ -9,6 +9,7 @@ the mention, raw payload included, with one ``model_validate``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import compress
@@ -139,8 +140,7 @@ def from_us(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
 
 
-def _opt_us(value: datetime | None) -> int | None:
-    return None if value is None else (value - _EPOCH) // _MICRO
+_AUTHORITY = re.compile(r".*?://([^/?#]*)", re.DOTALL)
 
 
 def domain_of(url: str | None) -> str | None:
@@ -152,16 +152,10 @@ def domain_of(url: str | None) -> str | None:
     """
     if not url:
         return None
-    start = url.find("://")
-    if start < 0:
+    found = _AUTHORITY.match(url)
+    if found is None:
         return None
-    rest = url[start + 3 :]
-    end = len(rest)
-    for sep in "/?#":
-        pos = rest.find(sep)
-        if 0 <= pos < end:
-            end = pos
-    host = rest[:end].rpartition("@")[2]
+    host = found.group(1).rpartition("@")[2]
     if host.startswith("["):
         host = host[1 : host.find("]")] if "]" in host else host[1:]
     else:
@@ -200,11 +194,14 @@ def derived_json(mention: Mention) -> str:
 def tag_values(mention: Mention) -> list[tuple[str, str]]:
     """``(kind, value)`` pairs for ``mention_tags`` (deduplicated)."""
     pairs = [("brand", brand) for brand in mention.brands]
-    pairs.extend(("term", term) for term in mention.terms)
-    pairs.extend(("hashtag", tag.lstrip("#").lower()) for tag in mention.hashtags)
-    pairs.extend(("link", link) for link in mention.links)
+    if mention.terms:
+        pairs += [("term", term) for term in mention.terms]
+    if mention.hashtags:
+        pairs += [("hashtag", tag.lstrip("#").lower()) for tag in mention.hashtags]
+    if mention.links:
+        pairs += [("link", link) for link in mention.links]
     if mention.intent is not None:
-        pairs.extend(("intent", label) for label in mention.intent.labels)
+        pairs += [("intent", label) for label in mention.intent.labels]
     return list(dict.fromkeys(pairs)) if len(pairs) > 1 else pairs
 
 
@@ -241,7 +238,7 @@ def mention_rows(
         mention.native_id,
         sort_at if sort_at is not None else created,
         created,
-        _opt_us(mention.edited_at),
+        None if mention.edited_at is None else (mention.edited_at - _EPOCH) // _MICRO,
         (mention.collected_at - _EPOCH) // _MICRO,
         version,
         mention.content_hash(),
@@ -281,7 +278,7 @@ def mention_rows(
         mention.detected_language,
         mention.language_confidence,
         _list(mention.brands),
-        _list(sorted(mention.flags)),
+        _list(sorted(mention.flags)) if mention.flags else "[]",
         _list(mention.links),
         _list(mention.hashtags),
         _list(mention.mentioned_handles),
