@@ -419,16 +419,13 @@ def _tag_join_path(
             parts.append(f"m.ts {op} ?")
             params.append(to_us(bound))
     # CROSS JOIN keeps the driving tag as SQLite's outer loop: a term list as long as a
-    # spike's would otherwise drive the plan and look the brand up for every term row.
+    # spike's would otherwise drive the plan and look the brand up for every term row. The
+    # other filtered tags join next, so they drop rows before the unfiltered ones multiply them.
     joins: list[str] = []
-    dims: list[str] = []
-    for name in by:
-        if name == driver:
-            dims.append("m.value")
-            continue
+    dims = [f"g_{name}.value" if name != driver else "m.value" for name in by]
+    for name in sorted((n for n in by if n != driver), key=lambda n: n not in restricted):
         alias = f"g_{name}"
         joins.append(f"CROSS JOIN mention_tags {alias}")
-        dims.append(f"{alias}.value")
         parts.append(f"{alias}.mention_id = m.mention_id AND {alias}.kind = '{_TAG_DIMS[name]}'")
         if name in restricted:
             # Tested on each joined row: as an index key SQLite would seek once per value.
