@@ -94,18 +94,23 @@ class MentionScanner(Protocol):
 
 _BrandFn = Callable[[Mention, str], tuple[BrandSpans, frozenset[str]]]
 
-_LOOKALIKE_CHARACTERS = re.compile("[\u0370-\u03ff\u0400-\u04ff\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+_LOOKALIKE_CHARACTER = re.compile("[\u0370-\u03ff\u0400-\u04ff\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 _SPACED_LETTERS = re.compile(r"(?<!\w)(?:\w[ .\-_*]){2,}\w(?!\w)")
-# A run of spaced letters has a letter between two separators: a quick scan (no lookbehind
-# at every position) rules most posts out before the exact pattern runs.
-_LETTER_BETWEEN_SEPARATORS = re.compile(r"[ .\-_*]\w[ .\-_*]")
+# What a lookalike needs, in one quick scan (each branch starts with a set): a Greek/Cyrillic
+# or invisible character, or the "separator letter separator letter" inside every run of
+# spaced letters (its last letter ends the run or a separator follows; "_" is both a
+# separator and a word character). Natural text rarely has it ("a szolgáltatás" does not).
+_MAYBE_LOOKALIKE = re.compile(_LOOKALIKE_CHARACTER.pattern + r"|[ .\-_*]\w[ .\-_*]\w(?![^\W_])")
 
 
 def _may_be_lookalike(text: str) -> bool:
     """Greek/Cyrillic letters, invisible characters or spaced letters ("a c m e") present."""
-    if not text.isascii() and _LOOKALIKE_CHARACTERS.search(text):
+    found = _MAYBE_LOOKALIKE.search(text)
+    if found is None:
+        return False
+    if found.end() - found.start() == 1:  # a lookalike character
         return True
-    return _LETTER_BETWEEN_SEPARATORS.search(text) is not None and _SPACED_LETTERS.search(text) is not None
+    return _SPACED_LETTERS.search(text) is not None or _LOOKALIKE_CHARACTER.search(text) is not None
 
 
 # Flags the query matcher's scan adds; recomputed on every enrichment.
