@@ -9,8 +9,23 @@ from pathlib import Path
 import pytest
 
 from social_listen.core import Author, ConfigError, Mention, MissingDependency, Sentiment
-from social_listen.listener import Report, add_terms, build_report, escape_text, safe_href
+from social_listen.listener import (
+    Report,
+    add_terms,
+    as_store,
+    build_report,
+    compare_brands,
+    complaints_by_theme,
+    emerging_terms,
+    escape_text,
+    find_spikes,
+    safe_href,
+    share_of_voice,
+    themes,
+    top,
+)
 from social_listen.query import BrandProfile
+from social_listen.store import Filter
 from tests.listener.listener_support import DAYS, SPIKE_AT, START, generate
 
 END = START + timedelta(days=DAYS)
@@ -68,6 +83,25 @@ def test_report_sections_cover_the_period(report: Report) -> None:
     assert report.stories.rows[0].size >= 80
     assert {r.brand for r in report.share.rows} == {"acme", "rival", "other"}
     assert report.emerging.rows
+
+
+def test_sections_equal_the_standalone_analyses() -> None:
+    # build_report reads shared tables once; each section must still be what its function gives.
+    store = as_store(generate())
+    names = ("acme", "rival", "other")
+    own = Filter(brands=("acme",))
+    period = {"since": WEEK, "until": END}
+    report = build_report(store, "acme", competitors=names[1:], now=END, **period)
+    own_terms = ("acme", "acm")  # the brand name as extract_terms gives it, unstemmed and stemmed
+    assert report.themes == themes(store, exclude=own_terms, where=own, **period)
+    assert report.complaints == complaints_by_theme(store, exclude=own_terms, where=own, **period)
+    assert report.emerging == emerging_terms(store, n=10, where=own, **period)
+    assert report.comparison == compare_brands(store, brands=names, **period)
+    assert report.share == share_of_voice(store, brands=names, **period)
+    assert report.top_authors == top(store, "author", by="reach", where=own, **period)
+    assert report.top_hashtags == top(store, "hashtag", where=own, **period)
+    assert report.spikes == find_spikes(store, freq="hour", baseline=END - WEEK, where=own, **period)
+    assert report.spikes
 
 
 def test_json_export_round_trips(report: Report, tmp_path: Path) -> None:
