@@ -2,11 +2,12 @@
 
 :class:`Enricher` takes mentions from a client or a store and returns enriched copies
 (``model_copy(update=...)``; the caller writes them, e.g. with the store's enrichment upsert).
-Per batch: cap the text, match brands (an injected matcher), detect the language (one
-vectorised pass), then per mention sentiment (whole post and brand-targeted), intent,
-reach, influence, urgency and the listener's terms. Every output depends only on the
-mention's own fields and the configuration (urgency's clock is the mention's collection time
-unless ``now=`` is given), so enriching twice gives the same result.
+Per batch, each stage over the whole batch: cap the text, detect the language (one
+vectorised pass), match brands (an injected matcher), sentiment (whole post and
+brand-targeted), intent; then per mention reach, influence, urgency and the listener's terms.
+Every output depends only on the mention's own fields and the configuration (urgency's clock
+is the mention's collection time unless ``now=`` is given), so enriching twice gives the same
+result.
 """
 
 from __future__ import annotations
