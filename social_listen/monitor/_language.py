@@ -41,6 +41,7 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
 # Every branch starts with a literal or a set, so the regex engine skips plain letters fast.
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|&\w+;|[^\w\s'’.,!?-]+")
 _CHUNK = 512
+_LOCKSTEP_MAX_BYTES = 8192  # longer texts walk in Python (bounds the step table per batch)
 _LOCKSTEP_MIN = 24  # texts walking together below which the rest walk in Python
 _SORT_ROWS = 64  # texts whose features are counted in one sort
 _THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
@@ -211,19 +212,31 @@ class LanguageDetector:
 
         Returns ``(feats, counts, starts, rows)``: the texts ``rows`` (indexes into ``datas``,
         those with at least one feature) have their distinct features at
-        ``feats[starts[r]:starts[r + 1]]``, ordered by feature id (``visit_counts`` orders
-        them by first visit: the float32 sums may differ in the last bit). The automaton is
-        sequential within a text, so all texts advance together, one numpy step per byte
-        position (longest first: the texts still walking are a prefix); the few longest
-        walk in Python, so one long text does not cost a numpy step per byte.
+        ``feats[starts[r]:starts[r + 1]]``, in order of first visit with their counts, as
+        ``visit_counts`` gives them (so the float32 sums are the same to the bit). The
+        automaton is sequential within a text, so all texts advance together, one numpy step
+        per byte position (longest first: the texts still walking are a prefix); the tails of
+        the few longest walk on in Python, so one long text does not cost a numpy step per
+        byte, and texts over ``_LOCKSTEP_MAX_BYTES`` (only with a large ``max_chars``) walk
+        wholly in Python, which bounds the step table.
         """
         nextmove, rowbase, output = _dfa_tables()
         ident = self._identifier
-        together = sorted(range(len(datas)), key=lambda j: -len(datas[j]))
+        order = sorted(range(len(datas)), key=lambda j: -len(datas[j]))
         feat_parts: list[np.ndarray] = []
         count_parts: list[np.ndarray] = []
         sizes: list[int] = []
         rows: list[int] = []
+        alone = 0
+        while alone < len(order) and len(datas[order[alone]]) > _LOCKSTEP_MAX_BYTES:
+            found = self._visit(ident.tk_nextmove, ident._rowbase, ident.tk_output, datas[order[alone]])
+            if found:
+                feat_parts.append(np.fromiter(found.keys(), dtype=np.intp, count=len(found)))
+                count_parts.append(np.fromiter(found.values(), dtype=np.intp, count=len(found)))
+                sizes.append(len(found))
+                rows.append(order[alone])
+            alone += 1
+        together = order[alone:]
         n = len(together)
         lengths = [len(datas[j]) for j in together]
         steps = lengths[0] if together else 0

@@ -95,6 +95,7 @@ def test_batched_automaton_walk_counts_what_py3langid_counts(detector: LanguageD
     words = " ".join(POSTS.values()).split()
     texts = [" ".join(words[i % 17 : i % 17 + i % 40]) for i in range(120)]
     texts += ["", "a", POSTS["hu"] * 30, POSTS["ro"] * 3]  # empty, one byte, long tails
+    texts += [POSTS["de"] * 150]  # over the lockstep bound: walks wholly in Python
     datas = [detector._identifier._encode(t) for t in texts]
     feats, counts, starts, rows = detector._visits(datas)
     bounds = [*starts.tolist(), len(feats)]
