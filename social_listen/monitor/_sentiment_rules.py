@@ -22,7 +22,8 @@ import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import chain
+from typing import Any, cast
 
 from social_listen.monitor._sentiment_text import (
     MODIFIERS,
@@ -102,6 +103,7 @@ _URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+")
 _ELONGATED = re.compile(r"(\w)\1{2,}")
 _CAMEL = re.compile(r"[A-Z]?[a-z\u00df-\u024f]+|[A-Z]+(?![a-z])|\d+")
 _SENTENCE_END = frozenset(".!?")
+_DECAYS = (1.0, 0.95, 0.9)  # a booster's weight one, two and three tokens before its word
 
 
 @dataclass(frozen=True)
@@ -170,19 +172,18 @@ class _Tokens:
     __slots__ = ("ces", "keys", "lowers", "negs", "qs", "ses", "titles", "ups", "vals", "words")
 
     def __init__(self, flat: list[_Cached]) -> None:
-        columns: list[list[Any]] = (
-            [list(c) for c in zip(*flat, strict=True)] if flat else [[] for _ in range(10)]
-        )
-        self.words: list[str] = columns[0]
-        self.lowers: list[str] = columns[1]
-        self.keys: list[str] = columns[2]
-        self.vals: list[float | None] = columns[3]
-        self.negs: list[bool] = columns[4]
-        self.ups: list[bool] = columns[5]
-        self.titles: list[bool] = columns[6]
-        self.ces: list[bool] = columns[7]
-        self.ses: list[bool] = columns[8]
-        self.qs: list[bool] = columns[9]
+        # Only the columns the phrase and sense rules rewrite are copied into lists.
+        columns: list[Any] = list(zip(*flat, strict=True)) if flat else [()] * 10
+        self.words: tuple[str, ...] = columns[0]
+        self.lowers: list[str] = list(columns[1])
+        self.keys: list[str] = list(columns[2])
+        self.vals: list[float | None] = list(columns[3])
+        self.negs: list[bool] = list(columns[4])
+        self.ups: tuple[bool, ...] = columns[5]
+        self.titles: tuple[bool, ...] = columns[6]
+        self.ces: tuple[bool, ...] = columns[7]
+        self.ses: tuple[bool, ...] = columns[8]
+        self.qs: tuple[bool, ...] = columns[9]
 
 
 class RuleEngine:
@@ -403,15 +404,18 @@ class RuleEngine:
         """Split a text into analysed tokens (URLs and @handles dropped, emoji separated)."""
         if self._clean:
             text = clean_text(text)
-        if self._strip:
+        if self._strip and ("@" in text or "://" in text or "www." in text):  # what the regex needs
             text = _URL_OR_HANDLE.sub(" ", text)
         if self._emoji_on:
             text = space_emoji(text)
-        get = self._cache.get
-        flat: list[_Cached] = []
-        for raw in text.split():
-            flat.extend(get(raw) or self._cached(raw))
-        return _Tokens(flat)
+        raws = text.split()
+        looked_up = list(map(self._cache.get, raws))  # most tokens are cached: look them up in C
+        found = (
+            [f if f is not None else self._cached(raw) for f, raw in zip(looked_up, raws, strict=True)]
+            if None in looked_up
+            else cast("list[tuple[_Cached, ...]]", looked_up)
+        )
+        return _Tokens(list(chain.from_iterable(found)))
 
     # -- scoring -------------------------------------------------------------------------
     def _phrases(self, t: _Tokens) -> None:
@@ -419,9 +423,7 @@ class RuleEngine:
         heads = self._phrase_heads
         keys = t.keys
         n = len(keys)
-        for i in range(n):
-            if keys[i] not in heads:
-                continue
+        for i in [i for i, key in enumerate(keys) if key in heads]:
             for size in (3, 2):
                 if i + size > n:
                     continue
@@ -502,7 +504,7 @@ class RuleEngine:
         vals = t.vals
         n = len(vals)
         has_phrase = not self._phrase_heads.isdisjoint(t.keys)
-        if n == 0 or (not has_phrase and all(v is None for v in vals)):
+        if n == 0 or (not has_phrase and vals.count(None) == n):
             return [0.0] * n
         if has_phrase:
             self._phrases(t)
@@ -513,23 +515,26 @@ class RuleEngine:
         values = [0.0] * n
         negated, negates_next = self._negation(t)
         post_negations = rules.post_negations
-        for i in range(n):
-            valence = vals[i]
-            if valence is None or lowers[i] in boosters or negates_next[i]:
+        boost_of = self._boosters.get
+        any_boost = not self._boosters.keys().isdisjoint(lowers)  # else skip the booster window
+        for i, base in enumerate(vals):
+            if base is None or lowers[i] in boosters or negates_next[i]:
                 continue
+            valence = base
             sign = 1.0 if valence > 0 else -1.0
             if cap_diff and ups[i]:
                 valence += C_INCR * sign
-            for distance, decay in ((1, 1.0), (2, 0.95), (3, 0.9)):
-                j = i - distance
+            j = i - 1 if any_boost else -1
+            for decay in _DECAYS:
                 if j < 0 or ces[j]:
                     break
-                boost = self._boosters.get(lowers[j])
+                boost = boost_of(lowers[j])
                 if boost is not None and (vals[j] is None or lowers[j] in boosters):
                     scalar = boost * sign
                     if cap_diff and ups[j]:
                         scalar += C_INCR * sign
                     valence += scalar * decay
+                j -= 1
             negate = negated[i]
             if post_negations and i + 1 < n and t.keys[i + 1] in post_negations and not ces[i]:
                 negate = not negate

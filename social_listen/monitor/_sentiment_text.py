@@ -167,6 +167,21 @@ def _emoji_index() -> dict[str, tuple[str, ...]]:
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII_NON_LATIN = re.compile(r"[^\x00-\x7f\u00c0-\u024f]")
+
+
+@lru_cache(maxsize=1)
+def _emoji_start() -> re.Pattern[str]:
+    """Where an emoji sequence (or a keycap mark) may start: non-ASCII, not a Latin letter.
+
+    Skipping accented letters (most non-ASCII characters of a Hungarian or Romanian post) in
+    C rather than one Python step each; used only while no emoji starts with such a letter.
+    """
+    if any("\u00c0" <= c <= "\u024f" for c in _emoji_index()):
+        return _NON_ASCII
+    return _NON_ASCII_NON_LATIN
+
+
 _KEYCAP = re.compile(r"[0-9#*]\ufe0f?\u20e3")
 
 
@@ -175,12 +190,13 @@ def space_emoji(text: str) -> str:
     if text.isascii():
         return text
     index = _emoji_index()
+    search = _emoji_start().search
     out: list[str] = []
     last = 0
     n = len(text)
     pos = 0
     while True:
-        found = _NON_ASCII.search(text, pos)
+        found = search(text, pos)
         if found is None:
             break
         i = found.start()

@@ -119,3 +119,34 @@ def test_domain_terms_override_slang() -> None:
 
 def test_scorer_uses_the_rules_by_default() -> None:
     assert SentimentScorer().score("#epicfail", language="en").sentiment.label == "negative"
+
+
+# -- fast paths: each must give what the slow path gives -----------------------------------
+
+
+def test_emoji_search_skips_only_characters_that_never_start_an_emoji() -> None:
+    from social_listen.monitor._sentiment_text import _emoji_index, _emoji_start
+
+    start = _emoji_start()
+    starts = [c for c in _emoji_index() if not c.isascii()] + ["\u20e3"]
+    assert all(start.match(c) for c in starts)
+    assert start.match("ő") is None or start.pattern == r"[^\x00-\x7f]"
+
+
+def test_emoji_glued_to_accented_words_is_a_token_of_its_own() -> None:
+    from social_listen.monitor._sentiment_text import space_emoji
+
+    assert space_emoji("Nagyon jó😍ő și ©ă 1️⃣") == "Nagyon jó 😍 ő și  © ă 1️⃣"
+    hu = RuleAnalyzer(language="hu")
+    assert hu.polarity("szolgáltatás😡") == hu.polarity("szolgáltatás 😡") < 0
+
+
+def test_handles_and_urls_are_dropped_whatever_they_look_like() -> None:
+    base = EN.polarity("great service")
+    assert EN.polarity("@acme great service www.acme.example/x https://t.co/great") == base
+    assert EN.polarity("great service @great") == base
+
+
+def test_boosters_still_count_when_few_tokens_are_boosters() -> None:
+    assert EN.polarity("the service is very good") > EN.polarity("the service is good") > 0
+    assert EN.polarity("the service is not good") < 0
