@@ -284,7 +284,8 @@ class SentimentScorer:
             part = targeted_text(text, [s for s in spans if s[0] < len(text)])
             if part is not None:
                 targeted = score if part == text else _clamp(analyzer.polarity(part))
-        sentiment = Sentiment(
-            score=score, label=self.label(score), method=analyzer.method, targeted_score=targeted
-        )
+        method = analyzer.method
+        # Valid by construction (scores clamped, a built-in label, a str method): skip validation.
+        build = Sentiment.model_construct if self._label is None and type(method) is str else Sentiment
+        sentiment = build(score=score, label=self.label(score), method=method, targeted_score=targeted)
         return SentimentResult(sentiment, frozenset(flags))

@@ -447,8 +447,8 @@ class RuleEngine:
         names = self._names and sum(titles[1:]) * 10 < (n - 1) * 6  # not in Headline Style
         if not senses and not names and not intensifiers:
             return
-        for i in range(n):
-            if vals[i] is None:
+        for i, value in enumerate(vals):
+            if value is None:
                 continue
             cues = senses.get(keys[i])
             if keys[i] in intensifiers and i + 1 < n and vals[i + 1] is not None and not ces[i]:

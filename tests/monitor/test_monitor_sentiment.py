@@ -197,3 +197,21 @@ def test_undetermined_language_reads_emoji_and_can_be_switched_off() -> None:
     off = SentimentScorer(undetermined=None).score("😍", language=None)
     assert off.sentiment.score == 0.0
     assert off.flags == frozenset()
+
+
+def test_scores_built_without_validation_equal_validated_ones() -> None:
+    from social_listen.core import Sentiment
+
+    r = SentimentScorer().score("Acme support is awful. Lovely day.", language="en", spans=[(0, 4)])
+    s = r.sentiment
+    assert s == Sentiment(score=s.score, label=s.label, method=s.method, targeted_score=s.targeted_score)
+    assert s.targeted_score is not None
+    assert s.targeted_score < 0 < s.score
+
+
+def test_a_custom_label_is_still_validated() -> None:
+    import pydantic
+
+    scorer = SentimentScorer(label=lambda score: "great")  # type: ignore[arg-type,return-value]
+    with pytest.raises(pydantic.ValidationError):
+        scorer.score("great", language="en")
