@@ -99,7 +99,9 @@ _HASHTAG_GLUE = frozenset(
 )
 _MIN_STEM = 4  # shorter stems collide across unrelated words
 _CLAUSE_END = frozenset(",;:.!?")
-_URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+")
+# The lookbehind follows the "@" so that every branch starts with a literal (h, w, @), which lets
+# the regex engine skip to candidates; it matches what ``(?<![\w@])@\w+`` matches.
+_URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|@(?<![\w@]@)\w+")
 _ELONGATED = re.compile(r"(\w)\1{2,}")
 _CAMEL = re.compile(r"[A-Z]?[a-z\u00df-\u024f]+|[A-Z]+(?![a-z])|\d+")
 _SENTENCE_END = frozenset(".!?")
@@ -173,7 +175,7 @@ class _Tokens:
 
     def __init__(self, flat: list[_Cached]) -> None:
         # Only the columns the phrase and sense rules rewrite are copied into lists.
-        columns: list[Any] = list(zip(*flat, strict=True)) if flat else [()] * 10
+        columns: list[Any] = list(zip(*flat)) if flat else [()] * 10  # noqa: B905 (all of length 10)
         self.words: tuple[str, ...] = columns[0]
         self.lowers: list[str] = list(columns[1])
         self.keys: list[str] = list(columns[2])

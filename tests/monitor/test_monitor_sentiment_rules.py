@@ -150,3 +150,16 @@ def test_handles_and_urls_are_dropped_whatever_they_look_like() -> None:
 def test_boosters_still_count_when_few_tokens_are_boosters() -> None:
     assert EN.polarity("the service is very good") > EN.polarity("the service is good") > 0
     assert EN.polarity("the service is not good") < 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@a b@c @@d x@ @ é@ü _@x a.@b\n@q @", "www.x http://a https://b httpx://c wwwx @@@a", "@x", "a@x", "@"],
+)
+def test_handle_pattern_matches_what_the_plain_lookbehind_matches(text: str) -> None:
+    import re
+
+    from social_listen.monitor._sentiment_rules import _URL_OR_HANDLE
+
+    plain = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+")
+    assert [m.span() for m in _URL_OR_HANDLE.finditer(text)] == [m.span() for m in plain.finditer(text)]
