@@ -277,7 +277,9 @@ class MatcherSet:
         if quick is True:  # never capped; every chunk is in the cache and triggers nothing
             text = item if isinstance(item, str) else _combined_text(item)
             chunks = utf8_chunks(text)
-            words = " " + " ".join(filter(None, map(self._chunks.__getitem__, chunks))) + " "
+            # No chunk is dirty, but one may carry the _TOKENS mark (a non-trigger wildcard).
+            joined = " ".join(filter(None, map(self._chunks.__getitem__, chunks)))
+            words = " " + joined.replace(_TOKENS, "") + " "
             doc = Document(item, max_chars=self._limits.max_text_chars, words=words)
             flags = set() if text.isascii() else set(chunks_flags(chunks))
         else:

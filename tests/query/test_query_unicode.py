@@ -236,3 +236,9 @@ def test_scan_flags_are_the_normalization_flags_on_every_path(text: str) -> None
     expected = set(normalize(text).flags) | ({"lookalike"} if first.lookalike else set())
     assert first.flags == expected
     assert list(first.names) == matcher.match(text)
+
+
+def test_spaced_letters_lookalike_found_when_a_word_satisfies_a_non_trigger_wildcard() -> None:
+    # "c" satisfies the NOT wildcard, so its chunk is marked; the mark must not reach the words.
+    matchers = MatcherSet({"acme": "acme", "other": "phone NOT c*"})
+    assert matchers.scan("I love a.c.m.e").lookalike == ("acme",)
