@@ -60,14 +60,20 @@ def _in(column: str, values: Sequence[object], params: list[object]) -> str:
     return f"{column} IN ({', '.join('?' * len(values))})"
 
 
+def _period(column: str, where: Filter, params: list[object]) -> str:
+    """`` AND column >= ? AND column < ?`` for the filter's time bounds that are set."""
+    sql = ""
+    for op, bound in ((">=", where.since), ("<", where.until)):
+        if bound is not None:
+            sql += f" AND {column} {op} ?"
+            params.append(to_us(bound))
+    return sql
+
+
 def _tag_in(kind: str, values: Sequence[str], params: list[object], where: Filter) -> str:
     # kind is one of our literals, never user input. Tag rows repeat their mention's time, so
     # the time range narrows the id list to the period instead of every tagged mention ever.
-    inner = _in("t.value", values, params)
-    for op, bound in ((">=", where.since), ("<", where.until)):
-        if bound is not None:
-            inner += f" AND t.ts {op} ?"
-            params.append(to_us(bound))
+    inner = _in("t.value", values, params) + _period("t.ts", where, params)
     return f"m.id IN (SELECT t.mention_id FROM mention_tags t WHERE t.kind = '{kind}' AND {inner})"
 
 
@@ -153,10 +159,7 @@ def count_sql(
         if len(values) == 1:
             params: list[object] = [values[0]]
             sql = f"SELECT COUNT(*) FROM mention_tags t WHERE t.kind = '{tagged[0]}' AND t.value = ?"
-            for op, bound in ((">=", where.since), ("<", where.until)):
-                if bound is not None:
-                    sql += f" AND t.ts {op} ?"
-                    params.append(to_us(bound))
+            sql += _period("t.ts", where, params)
             return sql, params
     where_sql, params = compile_filter(where, dialect, languages=languages)
     return f"SELECT COUNT(*) FROM mentions m WHERE {where_sql}", params
@@ -413,11 +416,8 @@ def _tag_join_path(
         return None
     driver = "brand" if "brand" in restricted else restricted[0]
     params: list[object] = []
-    parts = [f"m.kind = '{_TAG_DIMS[driver]}'", _in("m.value", getattr(where, _TAG_FILTER[driver]), params)]
-    for op, bound in ((">=", where.since), ("<", where.until)):
-        if bound is not None:
-            parts.append(f"m.ts {op} ?")
-            params.append(to_us(bound))
+    driven = _in("m.value", getattr(where, _TAG_FILTER[driver]), params)
+    parts = [f"m.kind = '{_TAG_DIMS[driver]}'", driven + _period("m.ts", where, params)]
     # CROSS JOIN keeps the driving tag as SQLite's outer loop: a term list as long as a
     # spike's would otherwise drive the plan and look the brand up for every term row. The
     # other filtered tags join next, so they drop rows before the unfiltered ones multiply them.
@@ -472,10 +472,7 @@ def plan_aggregate(
             join = f"JOIN mention_tags {alias} ON {alias}.mention_id = m.id AND {alias}.kind = '{kind}'"
             if where is not None and name in _TAG_FILTER and getattr(where, _TAG_FILTER[name]):
                 join += " AND " + _in(f"{alias}.value", getattr(where, _TAG_FILTER[name]), params)
-                for op, bound in ((">=", where.since), ("<", where.until)):
-                    if bound is not None:
-                        join += f" AND {alias}.ts {op} ?"
-                        params.append(to_us(bound))
+                join += _period(f"{alias}.ts", where, params)
             joins.append(join)
             dims.append(f"{alias}.value")
         else:
