@@ -252,13 +252,17 @@ class RuleEngine:
                         self._stemmed.setdefault(stem, value)
 
     # -- tokens --------------------------------------------------------------------------
-    def _lookup(self, lower: str) -> tuple[float | None, bool]:
-        """Valence of a lower-case word and whether it was found through an elongation."""
+    def _lookup(self, lower: str, key: str | None = None) -> tuple[float | None, bool]:
+        """Valence of a lower-case word and whether it was found through an elongation.
+
+        ``key`` is the word's folded form when the caller already has it.
+        """
         lex = self._lex
         value = lex.get(lower)
         if value is not None:
             return value, False
-        key = fold_diacritics(lower) if self.rules.fold else lower
+        if key is None:
+            key = fold_diacritics(lower) if self.rules.fold else lower
         value = lex.get(key)
         if value is not None:
             return value, False
@@ -290,16 +294,16 @@ class RuleEngine:
                 emoji = self._emoji.get(MODIFIERS.sub("", word))
             if emoji is not None:
                 return (word, lower, key, emoji, False)
-        value, elongated = self._lookup(lower)
+        value, elongated = self._lookup(lower, key)
         if value is not None and elongated:
             value = value + C_INCR / 2 if value > 0 else value - C_INCR / 2
-        return (word, lower, key, value, self._is_negator(lower))
+        return (word, lower, key, value, self._is_negator(lower, key))
 
-    def _is_negator(self, lower: str) -> bool:
+    def _is_negator(self, lower: str, key: str) -> bool:
         rules = self.rules
         if lower in rules.negations:
             return True
-        if rules.fold and fold_diacritics(lower) in rules.negations:
+        if rules.fold and key in rules.negations:
             return True
         return any(marker in lower for marker in rules.negation_markers)
 
