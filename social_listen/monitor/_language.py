@@ -41,10 +41,38 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
 # Every branch starts with a literal or a set, so the regex engine skips plain letters fast.
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|&\w+;|[^\w\s'’.,!?-]+")
 _CHUNK = 512
+_CLEAN_CACHE_MAX = 50_000  # distinct space-separated chunks kept cleaned (cleared when full)
+_CLEAN_CACHE_LONGEST = 48  # longer chunks (URLs, long hashtags) are rarely seen twice
 _LOCKSTEP_MAX_BYTES = 8192  # longer texts walk in Python (bounds the step table per batch)
 _LOCKSTEP_MIN = 24  # texts walking together below which the rest walk in Python
 _SORT_ROWS = 64  # texts whose features are counted in one sort
 _THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
+
+
+class _CleanChunks(dict[str, str]):
+    """``_NOISE.sub(" ", chunk)`` computed once per distinct space-separated chunk.
+
+    No ``_NOISE`` match contains whitespace and none looks behind, so cleaning the pieces of
+    ``text.split(" ")`` and joining them with spaces gives ``_NOISE.sub(" ", text)``; posts
+    repeat their words, and one dict lookup per word is several times cheaper than the
+    regex pass over every character.
+    """
+
+    def __missing__(self, chunk: str) -> str:
+        value = _NOISE.sub(" ", chunk)
+        if len(chunk) <= _CLEAN_CACHE_LONGEST:
+            if len(self) >= _CLEAN_CACHE_MAX:
+                self.clear()
+            self[chunk] = value
+        return value
+
+
+_CLEAN_CHUNKS = _CleanChunks()
+
+
+def _remove_noise(text: str) -> str:
+    """``_NOISE.sub(" ", text)``, chunk by chunk through :data:`_CLEAN_CHUNKS`."""
+    return " ".join(map(_CLEAN_CHUNKS.__getitem__, text.split(" ")))
 
 
 @lru_cache(maxsize=1)
@@ -153,13 +181,14 @@ class LanguageDetector:
             self._fast = False
         if self._fast:
             self._visit = visit_counts
-            self._ptc = np.asarray(identifier.nb_ptc, dtype=np.float32)
+            # Row-major: each feature's row of class weights is gathered in one piece.
+            self._ptc = np.ascontiguousarray(identifier.nb_ptc, dtype=np.float32)
             self._pc = np.asarray(identifier.nb_pc, dtype=np.float32)
             self._classes = list(identifier.nb_classes)
             self._fast = len(set(self._classes)) == len(self._classes)  # aliased labels: slow path
 
     def _clean(self, text: str) -> str:
-        return _NOISE.sub(" ", text[: self.max_chars * 2])[: self.max_chars]
+        return _remove_noise(text[: self.max_chars * 2])[: self.max_chars]
 
     def detect(self, text: str) -> LanguageGuess:
         """The language of one text."""
@@ -244,12 +273,8 @@ class LanguageDetector:
             # Texts still walking at each step: lengths are descending, so a prefix.
             active = n - np.searchsorted(np.asarray(lengths[::-1]), np.arange(steps), side="right")
             lockstep = int(np.count_nonzero(active >= _LOCKSTEP_MIN))
-            grid = np.zeros((n, lockstep), dtype=np.uint8)
-            for row, j in enumerate(together):
-                if lengths[row]:
-                    grid[row, : lengths[row]] = np.frombuffer(
-                        datas[j], dtype=np.uint8, count=min(lengths[row], lockstep)
-                    )
+            padded = b"".join([datas[j][:lockstep].ljust(lockstep, b"\0") for j in together])
+            grid = np.frombuffer(padded, dtype=np.uint8).reshape(n, lockstep)
             columns = np.ascontiguousarray(grid.T)
             path = np.zeros((steps, n), dtype=np.uint32)  # state 0 (padding) outputs no feature
             previous = np.zeros(n, dtype=np.uint32)

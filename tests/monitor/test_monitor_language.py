@@ -118,3 +118,16 @@ def test_batched_automaton_walk_counts_what_py3langid_counts(detector: LanguageD
     assert got == expected  # same features, same counts, same (first-visit) order
     one_by_one = [detector.detect(t) for t in texts]
     assert detector.detect_batch(texts) == one_by_one
+
+
+def test_noise_removal_chunk_by_chunk_equals_the_whole_text_pass() -> None:
+    import random
+
+    from social_listen.monitor._language import _NOISE, _remove_noise
+
+    rng = random.Random(3)
+    pieces = [*"ab c\n\t\u00a0#@&;:/.-'’!?é_x1", "\u2003", "😀", "http://", "https://", "www.", "&amp;"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    texts += [POSTS["hu"] + " @telekom #fail https://example.com/a 😡😡", "a  b\u00a0 #x&y;z"]
+    for text in texts * 2:  # the second round reads the cache
+        assert _remove_noise(text) == _NOISE.sub(" ", text)
