@@ -14,11 +14,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from social_listen.core import ConfigError, Mention, Score
+from social_listen.monitor._trusted import trusted_builder
 
 __all__ = ["InfluenceModel", "ReachModel", "seen_fraction"]
+
+# Scores are valid by construction (a float value, a str method, plain inputs): no validation.
+_score = trusted_builder(Score, value=0.0, method="reach-v1", inputs={}, reasons=())
 
 
 def seen_fraction(
@@ -69,7 +74,7 @@ class ReachModel:
         """The reach estimate of one mention."""
         m = mention.metrics
         if m.views is not None:
-            return Score.model_construct(
+            return _score(
                 value=float(m.views), method="reach-v1:views", inputs={"views": m.views}, reasons=()
             )
         followers = mention.author.followers if mention.author else None
@@ -99,7 +104,7 @@ class ReachModel:
                 author_part = 0.0
                 method = "reach-v1:engagement"
         value = author_part + engaged + shares * self.share_audience
-        return Score.model_construct(value=round(value, 1), method=method, inputs=inputs, reasons=())
+        return _score(value=round(value, 1), method=method, inputs=inputs, reasons=())
 
 
 @dataclass(frozen=True)
@@ -131,18 +136,35 @@ class InfluenceModel:
         if self.followers_ref < 1 or self.engagement_ref < 1:
             raise ConfigError("followers_ref and engagement_ref must be >= 1")
 
+    # The model's constants in the formula, computed once (the same floats on every call).
+    @cached_property
+    def _followers_log(self) -> float:
+        return math.log10(1 + self.followers_ref)
+
+    @cached_property
+    def _engagement_log(self) -> float:
+        return math.log10(1 + self.engagement_ref)
+
+    @cached_property
+    def _weights_sum(self) -> float:
+        return self.w_followers + self.w_engagement + self.w_verified
+
     def score(self, mention: Mention) -> Score:
         """The influence of a mention's author, 0-100."""
-        followers = mention.author.followers if mention.author else None
-        verified = bool(mention.author.verified) if mention.author else False
+        author = mention.author
+        followers = author.followers if author else None
+        verified = bool(author.verified) if author else False
         engagement = mention.metrics.engagement
-        f = min(1.0, math.log10(1 + (followers or 0)) / math.log10(1 + self.followers_ref))
-        e = min(1.0, math.log10(1 + engagement) / math.log10(1 + self.engagement_ref))
-        total = self.w_followers + self.w_engagement + self.w_verified
-        value = 100.0 * (self.w_followers * f + self.w_engagement * e + self.w_verified * verified) / total
-        return Score.model_construct(
-            reasons=(),
+        f = min(1.0, math.log10(1 + (followers or 0)) / self._followers_log)
+        e = min(1.0, math.log10(1 + engagement) / self._engagement_log)
+        value = (
+            100.0
+            * (self.w_followers * f + self.w_engagement * e + self.w_verified * verified)
+            / self._weights_sum
+        )
+        return _score(
             value=round(value, 2),
             method="influence-v1",
             inputs={"followers": followers, "engagement": engagement, "verified": verified},
+            reasons=(),
         )

@@ -22,6 +22,7 @@ from typing import Any
 from social_listen.core import ConfigError, Intent
 from social_listen.monitor._sentiment_rules import clean_text, fold_diacritics
 from social_listen.monitor._sentiment_text import _COMBINING
+from social_listen.monitor._trusted import trusted_builder
 
 __all__ = ["CRISIS_KINDS", "INTENT_LABELS", "INTENT_LANGUAGES", "IntentDetector", "load_intent_lexicon"]
 
@@ -40,6 +41,9 @@ _SHOUT = re.compile(r"!{3,}|\b[A-Z]{4,}\b")
 _PERCENT = re.compile(r"\d+\s?%")
 
 Lexicon = Mapping[str, Sequence[str]]
+
+# Validated by construction: labels come from INTENT_LABELS, evidence from the text.
+_intent = trusted_builder(Intent, labels=(), method="intent-rules-v1", evidence={})
 
 
 @lru_cache(maxsize=8)
@@ -326,7 +330,7 @@ class IntentDetector:
         repeated = _repeated_words(folded) if spam_hits or _has_other_signal(cleaned) else set()
         if (spam_hits or repeated) and self._spam_signals(cleaned, spam_hits, repeated) >= 2:
             evidence["spam"] = tuple(spam_hits) + tuple(sorted(repeated))
-            return Intent.model_construct(labels=("spam",), method=self.method, evidence=evidence)
+            return _intent(labels=("spam",), method=self.method, evidence=evidence)
 
         questions = list(hits.get("question", []))
         if "?" in cleaned and _QUESTION_MARK.search(cleaned + " "):
@@ -351,5 +355,4 @@ class IntentDetector:
         if crisis:
             evidence["crisis"] = tuple(crisis)
         labels = tuple(evidence)  # filled in INTENT_LABELS order
-        # Validated by construction: labels come from INTENT_LABELS, evidence from the text.
-        return Intent.model_construct(labels=labels, method=self.method, evidence=evidence)
+        return _intent(labels=labels, method=self.method, evidence=evidence)

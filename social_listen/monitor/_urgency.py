@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from social_listen.core import ConfigError, Mention, Score
+from social_listen.monitor._trusted import trusted_builder
 
 __all__ = ["UrgencyModel", "UrgencyWeights"]
+
+# Scores are valid by construction (a float value, a str method, plain inputs): no validation.
+_score = trusted_builder(Score, value=0.0, method="urgency-v1", inputs={}, reasons=())
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,7 @@ class UrgencyModel:
         total += points
         if points >= 0.05:
             reasons.append(f"recent: {age_h:.1f} h old (+{points:.1f})")
-        return Score.model_construct(
+        return _score(
             value=round(min(100.0, total), 2),
             method="urgency-v1",
             inputs={

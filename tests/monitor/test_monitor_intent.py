@@ -109,3 +109,19 @@ def test_fast_fold_equals_fold_diacritics(text: str) -> None:
 
     assert _fold(text) == fold_diacritics(text)
     assert _fold(text * 3) == fold_diacritics(text * 3)
+
+
+def test_intents_are_the_model_model_construct_would_build() -> None:
+    from social_listen.core import Intent
+
+    detector = IntentDetector()
+    for text in (
+        "My order never arrived, where is my refund?",
+        "FREE f4f f4f f4f giveaway!!! https://x.ly/a",
+        "",
+    ):
+        intent = detector.detect(text, language="en", sentiment=-0.6)
+        reference = Intent.model_construct(**intent.__dict__)
+        assert intent.__getstate__() == reference.__getstate__()
+        assert list(intent.__dict__) == list(reference.__dict__)
+        assert Intent.model_validate(intent.model_dump()) == intent

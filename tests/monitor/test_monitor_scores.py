@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from social_listen.core import Author, ConfigError, Intent, Mention, Metrics, Score, Sentiment
 from social_listen.monitor import InfluenceModel, ReachModel, UrgencyModel, UrgencyWeights, seen_fraction
@@ -121,3 +122,46 @@ def test_urgency_from_parts_equals_urgency_of_the_mention() -> None:
             now=m.collected_at,
         )
         assert direct == model.score(m)
+
+
+def _state(model: object) -> tuple[object, ...]:
+    state = model.__getstate__()  # type: ignore[attr-defined]
+    return (
+        list(state["__dict__"].items()),
+        *sorted((k, repr(v)) for k, v in state.items() if k != "__dict__"),
+    )
+
+
+def test_scores_are_the_models_model_construct_would_build() -> None:
+    """The scores skip pydantic's per-call work; the instances are the same in every respect."""
+    m = mention(
+        author=Author(handle="a", followers=5000, verified=True),
+        metrics=Metrics(likes=3, shares=1, replies=2),
+        sentiment=Sentiment(score=-0.7, label="negative", method="m", targeted_score=-0.9),
+        intent=Intent(labels=("complaint", "question"), method="m"),
+        collected_at=T0 + timedelta(hours=2),
+    )
+    for score in (
+        ReachModel().score(m),
+        ReachModel().score(mention(metrics=Metrics(views=10))),
+        InfluenceModel().score(m),
+        UrgencyModel().score(m),
+    ):
+        reference = Score.model_construct(**score.__dict__)
+        assert _state(score) == _state(reference)
+        assert score == reference
+        assert Score.model_validate(score.model_dump()) == score
+        with pytest.raises(ValidationError, match="frozen"):
+            score.value = 1.0  # type: ignore[misc]
+
+
+def test_trusted_builder_falls_back_when_the_fields_are_not_all_given() -> None:
+    from social_listen.monitor._trusted import trusted_builder
+
+    assert trusted_builder(Score, value=1.0, method="m") == Score.model_construct
+    assert trusted_builder(Score, method="m", value=1.0, inputs={}, reasons=()) == Score.model_construct
+    build = trusted_builder(Score, value=1.0, method="m", inputs={}, reasons=())
+    assert build != Score.model_construct
+    assert build(value=2.0, method="x", inputs={"a": 1}, reasons=("r",)) == Score(
+        value=2.0, method="x", inputs={"a": 1}, reasons=("r",)
+    )
