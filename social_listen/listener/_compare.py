@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from social_listen.core import ConfigError
-from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
+from social_listen.listener._data import (
+    MentionData,
+    aggregate,
+    as_store,
+    newest,
+    period_filter,
+    period_total_form,
+)
 from social_listen.listener._results import TableResult
 from social_listen.listener._share import wilson_interval
 from social_listen.listener._terms import extract_terms, term_surfaces
@@ -94,7 +101,7 @@ def _brand_themes(
     labels = {t: t for t in chosen}
     if chosen:
         narrowed = flt.model_copy(update={"terms": tuple(chosen)})
-        for m in store.iter_mentions(narrowed, order_by="-time", limit=50 * len(chosen)):
+        for m in newest(store, narrowed, limit=50 * len(chosen)):
             pending = [t for t in chosen if labels[t] == t and t in m.terms]
             if pending:
                 text = f"{m.title}\n{m.text}" if m.title else m.text
@@ -179,7 +186,15 @@ def compare_with_counts(
         n_sources: See :func:`compare_brands`.
     """
     names = flt.brands
-    stats = {str(r[0]): r[1:] for r in aggregate(store, _METRICS, by=("brand",), where=flt)}
+    if period_total_form(_METRICS[:-1], ("brand",), flt):
+        # The summable numbers as period totals (the store's daily rollup), the authors apart.
+        authors = {r[0]: r[1] for r in aggregate(store, ("distinct_authors",), by=("brand",), where=flt)}
+        stats = {
+            str(r[0]): (*r[1:], authors.get(r[0], 0))
+            for r in aggregate(store, _METRICS[:-1], by=("brand",), where=flt)
+        }
+    else:
+        stats = {str(r[0]): r[1:] for r in aggregate(store, _METRICS, by=("brand",), where=flt)}
     total = sum(int(v[0]) for v in stats.values())
     rows = []
     for brand in names:

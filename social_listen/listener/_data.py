@@ -10,19 +10,66 @@ SQLite store first, so both paths run the same SQL (one implementation). Ranges 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any, Protocol, TypeAlias
 
 from social_listen.core import ConfigError, Mention, Page, SourceState
 from social_listen.listener._terms import extract_terms
 from social_listen.store import AggregateResult, Filter, MentionStore, SQLiteStore
 
-__all__ = ["BrandLike", "MentionData", "add_terms", "aggregate", "as_store", "brand_names", "period_filter"]
+__all__ = [
+    "SUMMABLE",
+    "BrandLike",
+    "MentionData",
+    "add_terms",
+    "aggregate",
+    "as_store",
+    "brand_names",
+    "bucket_aggregate",
+    "newest",
+    "per_bucket",
+    "period_filter",
+    "period_total_form",
+    "splits_into_days",
+    "whole_days",
+]
 
 MentionData: TypeAlias = MentionStore | Iterable[Mention]
 """A store, or mentions (a list, a generator) to analyse in an in-memory store."""
 
 _BATCH = 5000
+_DAY_US = 86_400_000_000
+_MAX_SPLIT_BUCKETS = 400
+_FIRST_WINDOW = timedelta(days=1)
+
+SUMMABLE = frozenset(
+    (
+        "count",
+        "count_scored",
+        "count_negative",
+        "count_neutral",
+        "count_positive",
+        "mean_sentiment",
+        "sum_reach",
+        "mean_reach",
+        "sum_engagement",
+        "mean_engagement",
+        "max_influence",
+    )
+)
+"""Metrics a store can combine from per-day partial totals (its daily rollup keeps them)."""
+
+_FEW_VALUES = {
+    "source": "sources",
+    "language": "languages",
+    "domain": "domains",
+    "sentiment_label": "sentiment_labels",
+    "term": "terms",
+    "hashtag": "",
+    "intent": "intents",
+}
+"""Dimensions with few values per day (not authors or links), with their Filter field."""
 
 
 class BrandLike(Protocol):
@@ -93,6 +140,124 @@ def aggregate(
         columns=tuple(result.columns[i] for i in keep),
         rows=tuple(tuple(row[i] for i in keep) for row in result.rows),
     )
+
+
+def period_total_form(metrics: tuple[str, ...], by: tuple[str, ...], where: Filter | None) -> bool:
+    """Whether an aggregate is a period total the store's daily rollup can answer.
+
+    That is: metrics that combine across days (:data:`SUMMABLE`), no time bucket, at most one
+    dimension with few values per day besides ``brand``, and a filter on the period, the
+    brands and that dimension only. Such requests read per-day partial totals (and the rows
+    of partial edge days) instead of every mention.
+    """
+    used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
+    others = [d for d in by if d != "brand"]
+    allowed = {"since", "until", "brands", *(_FEW_VALUES.get(d, "") for d in others)}
+    return (
+        all(m in SUMMABLE for m in metrics)
+        and len(others) <= 1
+        and all(d in _FEW_VALUES for d in others)
+        and used <= allowed
+    )
+
+
+def whole_days(where: Filter) -> bool:
+    """Whether the period of ``where`` holds at least one whole UTC day (a rollup day)."""
+    if where.since is None or where.until is None:
+        return True
+    from social_listen.store._rows import to_us
+
+    first = -(-to_us(where.since) // _DAY_US)
+    return (first + 1) * _DAY_US <= to_us(where.until)
+
+
+def splits_into_days(
+    metrics: tuple[str, ...], by: tuple[str, ...], where: Filter, *, freq: str, tz: str
+) -> bool:
+    """Whether :func:`bucket_aggregate` asks one period total per bucket (see there)."""
+    from social_listen.store._sql import bucket_edges
+
+    if where.since is None or where.until is None or not period_total_form(metrics, by, where):
+        return False
+    edges = bucket_edges(where.since, where.until, freq, tz)
+    return len(edges) <= _MAX_SPLIT_BUCKETS and all(edge % _DAY_US == 0 for edge in edges)
+
+
+def bucket_aggregate(
+    store: MentionStore,
+    metrics: tuple[str, ...],
+    *,
+    by: tuple[str, ...],
+    where: Filter,
+    freq: str,
+    tz: str,
+) -> AggregateResult:
+    """``aggregate(metrics, by=("bucket", *by), ...)``, as one period total per bucket when it can.
+
+    When every bucket edge is a UTC midnight (days, weeks, months in UTC) and each bucket's
+    request is a period total (:func:`period_total_form`), one request per bucket lets the
+    store answer from its daily rollup; otherwise one bucketed request reads the mentions.
+    The rows are the same either way: bucket order, then group order; empty buckets absent.
+    """
+    if not splits_into_days(metrics, by, where, freq=freq, tz=tz):
+        return aggregate(store, metrics, by=("bucket", *by), freq=freq, tz=tz, where=where)
+    return per_bucket(store, metrics, by=by, where=where, freq=freq, tz=tz)
+
+
+def per_bucket(
+    store: MentionStore,
+    metrics: tuple[str, ...],
+    *,
+    by: tuple[str, ...],
+    where: Filter,
+    freq: str,
+    tz: str,
+) -> AggregateResult:
+    """``aggregate(metrics, by=("bucket", *by), ...)`` asked as one request per bucket.
+
+    ``where`` needs ``since`` and ``until``. Each bucket's request is clipped to the period.
+    """
+    from social_listen.store._rows import from_us
+    from social_listen.store._sql import bucket_edges
+    from social_listen.store._sql import zone as _zone
+
+    since, until = where.since, where.until
+    if since is None or until is None:
+        raise ConfigError("per_bucket needs since and until", source="listener")
+    zone_info = _zone(tz)
+    asked = metrics if "count" in metrics else (*metrics, "count")
+    rows: list[tuple[Any, ...]] = []
+    for start, end in pairwise(bucket_edges(since, until, freq, tz)):
+        low, high = max(from_us(start), since), min(from_us(end), until)
+        if low >= high:
+            continue
+        part = aggregate(store, asked, by=by, where=where.model_copy(update={"since": low, "until": high}))
+        count_at = part.columns.index("count")
+        bucket = from_us(start).astimezone(zone_info)
+        for row in part.rows:
+            if row[count_at]:
+                rows.append((bucket, *row[: len(by) + len(metrics)]))
+    return AggregateResult(columns=("bucket", *by, *metrics), rows=tuple(rows))
+
+
+def newest(store: MentionStore, where: Filter, *, limit: int) -> list[Mention]:
+    """The ``limit`` newest mentions matching ``where`` (newest first), as ``iter_mentions``.
+
+    Asked over the period's last day first, then a window four times longer each time it
+    holds fewer than ``limit``: every mention of a window is newer than any outside it, so a
+    full window's answer is the whole period's, and the store looks only at its recent rows.
+    """
+    since, until = where.since, where.until
+    if since is None or until is None:
+        return list(store.iter_mentions(where, order_by="-time", limit=limit, batch_size=max(1, limit)))
+    window = _FIRST_WINDOW
+    while True:
+        start = max(until - window, since)
+        part = where.model_copy(update={"since": start})
+        found = list(store.iter_mentions(part, order_by="-time", limit=limit, batch_size=max(1, limit)))
+        if len(found) >= limit or start == since:
+            return found
+        window *= 4
 
 
 def period_filter(since: datetime, until: datetime, where: Filter | None = None, **narrow: Any) -> Filter:

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
+from social_listen.listener._data import (
+    MentionData,
+    aggregate,
+    as_store,
+    period_filter,
+    period_total_form,
+    whole_days,
+)
 from social_listen.listener._results import TableResult
 from social_listen.listener._spikes import DEFAULT_THRESHOLD, detect_spikes
 from social_listen.listener._terms import term_surfaces
@@ -129,12 +136,22 @@ def _counts(
 def _joint_counts(
     store: MentionStore, dimensions: tuple[str, ...], flt: Filter
 ) -> dict[str, Counter[str | None]]:
-    """Mentions per value of each dimension, from one pass grouped by all of them."""
+    """Mentions per value of each dimension.
+
+    A window with whole UTC days asks each dimension as a period total (the store's daily
+    rollup answers those); a shorter one is read in one pass grouped by all of them.
+    """
     out: dict[str, Counter[str | None]] = {d: Counter() for d in dimensions}
-    if dimensions:
-        for *values, count in aggregate(store, ("count",), by=dimensions, where=flt):
-            for dimension, value in zip(dimensions, values, strict=True):
+    if not dimensions:
+        return out
+    if all(period_total_form(("count",), (d,), flt) for d in dimensions) and whole_days(flt):
+        for dimension in dimensions:
+            for value, count in aggregate(store, ("count",), by=(dimension,), where=flt):
                 out[dimension][None if value is None else str(value)] += int(count)
+        return out
+    for *values, count in aggregate(store, ("count",), by=dimensions, where=flt):
+        for dimension, value in zip(dimensions, values, strict=True):
+            out[dimension][None if value is None else str(value)] += int(count)
     return out
 
 

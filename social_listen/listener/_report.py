@@ -213,7 +213,7 @@ def build_report(
         comparison=compare_with_counts(store, terms.flt, terms.counts(), _source_counts(share)),
         themes=rank_themes(store, own, terms.rows(main), total=total, n=n, exclude=own_terms),
         complaints=rank_themes(
-            store, complaints, complaint_rows.rows, total=store.count(complaints), n=n, exclude=own_terms
+            store, complaints, complaint_rows.rows, total=_count(store, complaints), n=n, exclude=own_terms
         ),
         emerging=_emerging(store, own, terms.rows(main), since=since, until=until, total=total, n=n),
         top_authors=top_of(store, "author", own, total=total, by="reach", n=n),
@@ -259,6 +259,14 @@ class _BrandTerms:
     def counts(self) -> dict[str, dict[str, int]]:
         """Mentions per term of each brand."""
         return {brand: {str(r[0]): int(r[1]) for r in rows} for brand, rows in self.by_brand.items()}
+
+
+def _count(store: MentionStore, flt: Filter) -> int:
+    """Mentions of a brand with one intent, asked as a period total (the store's rollup)."""
+    if len(flt.intents) != 1:
+        return store.count(flt)
+    rows = aggregate(store, ("count",), by=("intent",), where=flt).rows
+    return sum(int(count) for value, count in rows if value in flt.intents)
 
 
 def _source_counts(share: ShareOfVoice) -> dict[str, dict[str, int]]:

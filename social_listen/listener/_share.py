@@ -27,7 +27,7 @@ from statistics import NormalDist
 from typing import Literal
 
 from social_listen.core import ConfigError
-from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
+from social_listen.listener._data import MentionData, aggregate, as_store, bucket_aggregate, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.store import Filter
 
@@ -167,8 +167,9 @@ def share_of_voice(
         for brand, source, value in aggregate(store, (metric,), by=("brand", "source"), where=flt):
             by_source[source][brand] = float(value or 0.0)
     else:
-        # The period's sums per source are the sums of the daily ones: one pass serves both.
-        result = aggregate(store, (metric,), by=("bucket", "brand", "source"), freq="day", tz=tz, where=flt)
+        # The period's sums per source are the sums of the daily ones: one pass serves both (a
+        # period total per UTC day, from the store's daily rollup, when the days are UTC ones).
+        result = bucket_aggregate(store, (metric,), by=("brand", "source"), freq="day", tz=tz, where=flt)
         for bucket, brand, source, value in result:
             by_source[source][brand] = by_source[source].get(brand, 0.0) + float(value or 0.0)
             day = bucket.isoformat()

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from social_listen.core import Mention
-from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
+from social_listen.listener._data import MentionData, aggregate, as_store, newest, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.listener._terms import term_surfaces
 from social_listen.store import Filter, MentionStore
@@ -184,16 +184,12 @@ def _examples(
     if not terms:
         return {}
     limit = _EXAMPLE_POOL * len(terms)
-    for m in store.iter_mentions(
-        flt.model_copy(update={"terms": tuple(terms)}), order_by="-time", limit=limit
-    ):
+    for m in newest(store, flt.model_copy(update={"terms": tuple(terms)}), limit=limit):
         for t in set(m.terms) & pools.keys():
             pools[t].append(m)
     for term, pool in pools.items():
         if len(pool) < k:
-            pool[:] = store.iter_mentions(
-                flt.model_copy(update={"terms": (term,)}), order_by="-time", limit=_EXAMPLE_POOL
-            )
+            pool[:] = newest(store, flt.model_copy(update={"terms": (term,)}), limit=_EXAMPLE_POOL)
     out = {}
     for term, pool in pools.items():
         pool.sort(key=lambda m: (-m.metrics.engagement, m.source, m.native_id))

@@ -1,8 +1,9 @@
 """Volume, sentiment, reach, engagement and unique authors over time, with period change.
 
-:func:`time_series` runs one SQL aggregate per call (grouped by time bucket and optionally by
-brand, source or language), fills empty buckets with zeros, and compares the period's totals
-with the previous period of the same length.
+:func:`time_series` reads the summable metrics per time bucket (optionally per brand, source or
+language) and per period as period totals the store can answer from its daily rollup, and the
+unique authors as the authors seen per bucket (their union is the period's), fills empty buckets
+with zeros, and compares the period's totals with the previous period of the same length.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from datetime import datetime
 from typing import Any, Literal
 
 from social_listen.core import ConfigError
-from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
+from social_listen.listener._data import (
+    MentionData,
+    aggregate,
+    as_store,
+    per_bucket,
+    period_filter,
+    period_total_form,
+    splits_into_days,
+)
 from social_listen.listener._results import TableResult
 from social_listen.store import Filter, MentionStore
 from social_listen.store._sql import bucket_edges
@@ -33,6 +42,7 @@ _METRICS = (
     "sum_engagement",
     "distinct_authors",
 )
+_SUMMED = tuple(m for m in _METRICS if m != "distinct_authors")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +134,31 @@ def count_series(
     return [(start, counts.get(start, 0)) for start in _starts(since, until, freq, tz)]
 
 
-def _totals(store: Any, where: Filter, by: tuple[str, ...]) -> dict[str | None, dict[str, Any]]:
-    result = aggregate(store, _METRICS, by=by, where=where)
+def _totals(
+    store: Any, where: Filter, by: tuple[str, ...], authors: dict[Any, set[str]] | None = None
+) -> dict[str | None, dict[str, Any]]:
+    """The period's metrics per group; unique authors from ``authors`` when already known.
+
+    The summable metrics are asked apart from the distinct authors when the store can answer
+    them as a period total (from its daily rollup); the authors always need the mentions.
+    """
+    counted: dict[Any, int] | None = None
+    if authors is not None:
+        counted = {key: len(names) for key, names in authors.items()}
+    if counted is None and not period_total_form(_SUMMED, by, where):
+        result = aggregate(store, _METRICS, by=by, where=where)
+    else:
+        result = aggregate(store, _SUMMED, by=by, where=where)
+        if counted is None:
+            counted = {
+                (tuple(row[:-1]) if len(by) > 1 else row[0] if by else None): int(row[-1] or 0)
+                for row in aggregate(store, ("distinct_authors",), by=by, where=where)
+            }
     out: dict[str | None, dict[str, Any]] = {}
     for record in result.to_records():
         key = record.pop(by[0]) if by else None
+        if counted is not None:
+            record["distinct_authors"] = counted.get(key, 0)
         out[key] = record
     return out
 
@@ -201,16 +231,32 @@ def time_series(
     store = as_store(data)
     current = period_filter(since, until, where)
     dims: tuple[str, ...] = (by,) if by else ()
-    result = aggregate(store, _METRICS, by=("bucket", *dims), freq=freq, tz=tz, where=current)
-    starts = _starts(since, until, freq, tz)
     by_key: dict[tuple[datetime, str | None], dict[str, Any]] = {}
-    for record in result.to_records():
-        by_key[(record["bucket"], record.get(by) if by else None)] = record
+    period_authors: dict[Any, set[str]] | None = None
+    if splits_into_days(_SUMMED, dims, current, freq=freq, tz=tz):
+        # Period totals per day (the store's daily rollup); unique authors from the authors
+        # seen per bucket (one read of the period's mentions), whose union is the period's.
+        result = per_bucket(store, _SUMMED, by=dims, freq=freq, tz=tz, where=current)
+        for record in result.to_records():
+            record["distinct_authors"] = 0
+            by_key[(record["bucket"], record.get(by) if by else None)] = record
+        period_authors = {}
+        seen = per_bucket(store, ("count",), by=(*dims, "author"), freq=freq, tz=tz, where=current)
+        for bucket, *grouped, author, _ in seen:
+            if author is not None:
+                key = grouped[0] if dims else None
+                by_key[(bucket, key)]["distinct_authors"] += 1
+                period_authors.setdefault(key, set()).add(str(author))
+    else:
+        result = aggregate(store, _METRICS, by=("bucket", *dims), freq=freq, tz=tz, where=current)
+        for record in result.to_records():
+            by_key[(record["bucket"], record.get(by) if by else None)] = record
+    starts = _starts(since, until, freq, tz)
     groups = sorted({k[1] for k in by_key}, key=lambda g: (g is None, g or "")) if by else [None]
     rows = [_point(start, group, by_key.get((start, group))) for group in groups for start in starts]
 
     length = until - since
-    now_totals = _totals(store, current, dims)
+    now_totals = _totals(store, current, dims, period_authors)
     before = _totals(store, period_filter(since - length, since, where), dims)
     changes: list[PeriodChange] = []
     for group in sorted(set(now_totals) | set(before), key=lambda g: (g is None, g or "")):

@@ -1,7 +1,9 @@
 """Top lists: authors, sources, domains, links, hashtags, terms and languages, ranked in SQL.
 
 :func:`top` is one aggregate with ``ORDER BY ... LIMIT``: count, reach, engagement, mean
-sentiment and distinct authors per value, ranked by the metric asked for. Influencers are
+sentiment and highest influence per value (period totals, which the store can read from its
+daily rollup), ranked by the metric asked for; the distinct authors of the ``n`` values kept
+are counted after, from their mentions only where the filter can name them. Influencers are
 ``top(data, "author", by="reach")``.
 """
 
@@ -28,6 +30,16 @@ _RANK = {
     "authors": "distinct_authors",
 }
 _METRICS = ("count", "sum_reach", "sum_engagement", "mean_sentiment", "distinct_authors", "max_influence")
+_TOTALS = tuple(m for m in _METRICS if m != "distinct_authors")
+_FILTER_FIELD = {
+    "author": "authors",
+    "source": "sources",
+    "domain": "domains",
+    "term": "terms",
+    "language": "languages",
+    "brand": "brands",
+    "intent": "intents",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +137,18 @@ def top_of(
         by: See :func:`top`.
     """
     order = [f"-{_RANK[by]}"] + (["-count"] if by != "count" else []) + [dimension]
-    result = aggregate(store, _METRICS, by=(dimension,), where=flt, order_by=order, top=n)
     rows = []
-    present = [r for r in result if r[0] is not None]
-    for rank, (value, count, reach, engagement, sentiment, authors, influence) in enumerate(present, start=1):
+    if by == "authors":
+        result = aggregate(store, _METRICS, by=(dimension,), where=flt, order_by=order, top=n)
+        present = [r for r in result if r[0] is not None]
+    else:
+        totals = aggregate(store, _TOTALS, by=(dimension,), where=flt, order_by=order, top=n)
+        kept = [r for r in totals if r[0] is not None]
+        authors = _authors(store, dimension, flt, [str(r[0]) for r in kept])
+        present = [(*r[:5], authors.get(str(r[0]), 0), r[5]) for r in kept]
+    for rank, (value, count, reach, engagement, sentiment, authors_n, influence) in enumerate(
+        present, start=1
+    ):
         rows.append(
             TopRow(
                 rank=rank,
@@ -138,8 +158,22 @@ def top_of(
                 reach=float(reach or 0.0),
                 engagement=int(engagement or 0),
                 mean_sentiment=sentiment,
-                authors=int(authors or 0),
+                authors=int(authors_n or 0),
                 max_influence=influence,
             )
         )
     return TopList(rows=tuple(rows), dimension=dimension, ranked_by=by, total=total)
+
+
+def _authors(store: MentionStore, dimension: str, flt: Filter, values: list[str]) -> dict[str, int]:
+    """Distinct authors of each of ``values``, read from their mentions only where possible."""
+    if not values:
+        return {}
+    if dimension == "author":
+        return dict.fromkeys(values, 1)  # each author value is one author
+    field = _FILTER_FIELD.get(dimension)
+    if field is not None and not getattr(flt, field):
+        flt = flt.model_copy(update={field: tuple(values)})
+    wanted = set(values)
+    result = aggregate(store, ("distinct_authors",), by=(dimension,), where=flt)
+    return {str(v): int(c or 0) for v, c in result if v is not None and str(v) in wanted}
