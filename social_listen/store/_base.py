@@ -28,6 +28,7 @@ from social_listen.store._protocol import (
     OutboxItem,
     RetentionPolicy,
 )
+from social_listen.store._rollup import day_of, lock_sql, mark_days, mark_days_where, plan_rollup, refresh_day
 from social_listen.store._rows import (
     BODY_COLUMNS,
     MENTION_COLUMNS,
@@ -59,6 +60,7 @@ _INSERT_TAGS = (
     f"INSERT INTO mention_tags ({', '.join(TAG_COLUMNS)}) VALUES ({', '.join('?' * len(TAG_COLUMNS))})"
 )
 _METRIC_COLS = ("likes", "shares", "replies", "quotes", "views", "score", "engagement", "author_followers")
+_TS = 4 + len(_METRIC_COLS)  # where a looked-up row holds the mention's time (after the metrics)
 
 
 class Cursor(Protocol):
@@ -98,6 +100,9 @@ class SQLStoreBase:
     name: str = "store"
     _skip_locked = ""
     _for_update = ""
+    _read_only = False
+    use_rollup: bool = True
+    """Whether :meth:`aggregate` reads the daily rollup where it can (the answers are the same)."""
 
     @property
     def outbox(self) -> Outbox:
@@ -204,7 +209,7 @@ class SQLStoreBase:
         with self._write_tx() as cur:
             if lease is not None:
                 check_lease(cur, lease, now=at, lock=self._for_update)
-            self._write_mentions(cur, list(latest.values()), at)
+            days = self._write_mentions(cur, list(latest.values()), at)
             cur.execute(
                 "INSERT INTO source_states (source_key, state, commits, updated_at) VALUES (?, ?, 1, ?) "
                 "ON CONFLICT (source_key) DO UPDATE SET state = excluded.state, "
@@ -213,6 +218,8 @@ class SQLStoreBase:
             )
             if items:
                 insert_outbox(cur, items, now=at)
+            # Last, so PostgreSQL holds the day's row lock only until the commit.
+            mark_days(cur, days)
 
     def _lookup(
         self, cur: Cursor, mentions: Sequence[Mention]
@@ -222,7 +229,7 @@ class SQLStoreBase:
             by_source.setdefault(mention.source, []).append(mention.native_id)
         existing: dict[tuple[str, str], tuple[Any, ...]] = {}
         tombs: set[tuple[str, str]] = set()
-        cols = ", ".join(("id", "version", "content_hash", "edited_at", *_METRIC_COLS))
+        cols = ", ".join(("id", "version", "content_hash", "edited_at", *_METRIC_COLS, "ts"))
         for source, ids in by_source.items():
             for chunk in _chunks(ids):
                 marks = _marks(len(chunk))
@@ -239,9 +246,11 @@ class SQLStoreBase:
                 tombs.update((source, row[0]) for row in cur.fetchall())
         return existing, tombs
 
-    def _write_mentions(self, cur: Cursor, mentions: Sequence[Mention], now: int) -> None:
+    def _write_mentions(self, cur: Cursor, mentions: Sequence[Mention], now: int) -> set[int]:
+        """Write a page's mentions; returns the UTC days whose rollup they changed."""
+        days: set[int] = set()
         if not mentions:
-            return
+            return days
         existing, tombs = self._lookup(cur, mentions)
         new = [m for m in mentions if m.key not in existing and m.key not in tombs]
         edits: list[tuple[Mention, tuple[Any, ...]]] = []
@@ -262,14 +271,16 @@ class SQLStoreBase:
                     metrics.engagement,
                     mention.author.followers if mention.author else None,
                 )
-                if fresh != tuple(found[4:]):
+                if fresh != tuple(found[4:_TS]):
                     refresh.append((*fresh, to_us(mention.collected_at), found[0]))
+                    days.add(day_of(found[_TS]))
                 continue
             if mention.edited_at is not None and found[3] is not None and to_us(mention.edited_at) < found[3]:
                 continue
             edits.append((mention, found))
         if edits:
             edits = self._drop_old_versions(cur, edits)
+            days.update(day_of(found[_TS]) for _, found in edits)
         ids = self._reserve_ids(cur, len(new)) if new else []
         narrow_rows: list[tuple[Any, ...]] = []
         body_rows: list[tuple[Any, ...]] = []
@@ -283,7 +294,7 @@ class SQLStoreBase:
             self._insert_rows(cur, "mentions", MENTION_COLUMNS, narrow_rows)
             self._insert_rows(cur, "mention_bodies", BODY_COLUMNS + self._body_extra_columns(), body_rows)
         if edits:
-            self._write_edits(cur, edits, now, tag_rows)
+            days |= self._write_edits(cur, edits, now, tag_rows)
         if tag_rows:
             self._insert_rows(cur, "mention_tags", TAG_COLUMNS, tag_rows)
         if refresh:
@@ -295,6 +306,8 @@ class SQLStoreBase:
             )
         if ids:
             self._text_changed(cur, ids, replaced=False)
+        days.update(day_of(row[3]) for row in narrow_rows)
+        return days
 
     def _drop_old_versions(
         self, cur: Cursor, edits: list[tuple[Mention, tuple[Any, ...]]]
@@ -317,7 +330,9 @@ class SQLStoreBase:
         edits: list[tuple[Mention, tuple[Any, ...]]],
         now: int,
         tag_rows: list[tuple[Any, ...]],
-    ) -> None:
+    ) -> set[int]:
+        """Write edits as new versions; returns the UTC days of the edited mentions' new times."""
+        days: set[int] = set()
         ids = [found[0] for _, found in edits]
         cur.executemany(
             "INSERT INTO mention_versions (mention_id, version, content_hash, edited_at, title, text, url, "
@@ -333,12 +348,14 @@ class SQLStoreBase:
         for mention, found in edits:
             narrow, body, tags = mention_rows(mention, found[0], found[1] + 1)
             narrow_rows.append((*narrow[3:], found[0]))
+            days.add(day_of(narrow[3]))
             body_rows.append((*body[1:], *self._body_extra(mention), found[0]))
             tag_rows.extend(tags)
         cur.executemany(f"UPDATE mentions SET {narrow_sets} WHERE id = ?", narrow_rows)
         cur.executemany(f"UPDATE mention_bodies SET {body_sets} WHERE mention_id = ?", body_rows)
         cur.executemany("DELETE FROM mention_tags WHERE mention_id = ?", [(i,) for i in ids])
         self._text_changed(cur, ids, replaced=True)
+        return days
 
     def upsert_enrichment(self, mentions: Iterable[Mention]) -> int:
         """Write derived fields of stored mentions in place (no new version).
@@ -362,12 +379,14 @@ class SQLStoreBase:
             facts: list[tuple[Any, ...]] = []
             lang_changed: list[tuple[int, str | None]] = []
             ids: list[int] = []
+            days: set[int] = set()
             for mention in batch:
                 found = existing.get(mention.key)
                 if found is None:
                     continue
                 mention_id = found[0]
                 ids.append(mention_id)
+                days.add(day_of(found[_TS]))
                 sentiment = mention.sentiment
                 narrow.append(
                     (
@@ -425,6 +444,7 @@ class SQLStoreBase:
             self._insert_enrichment_tags(cur, tags)
             if lang_changed:
                 self._language_changed(cur, lang_changed)
+            mark_days(cur, days)
             updated = len(ids)
         return updated
 
@@ -611,6 +631,18 @@ class SQLStoreBase:
             >>> SQLiteStore(":memory:").aggregate(("count", "mean_sentiment"), by=("brand",)).rows
             ()
         """
+        if self.use_rollup and "bucket" not in by:
+            rolled = plan_rollup(metrics, by, where=where, dialect=self.dialect, order_by=order_by, top=top)
+            if rolled is not None:
+                if rolled.rollup_days is not None and not self._read_only:
+                    self._refresh_rollup(*rolled.rollup_days)
+                with self._read_tx() as cur:
+                    cur.execute(rolled.sql, rolled.params)
+                    rows = cur.fetchall()
+                utc = ZoneInfo("UTC")
+                return AggregateResult(
+                    columns=rolled.columns, rows=tuple(_clean_row(rolled.columns, r, utc) for r in rows)
+                )
         edges: list[int] = []
         zone_info = ZoneInfo("UTC")
         if "bucket" in by:
@@ -652,6 +684,45 @@ class SQLStoreBase:
             columns=plan.columns, rows=tuple(_clean_row(plan.columns, r, zone_info) for r in rows)
         )
 
+    def refresh_rollup(self) -> int:
+        """Recompute the daily rollup of every day written since its last refresh.
+
+        :meth:`aggregate` refreshes the days it reads by itself (and reads a day not yet
+        refreshed from the mentions), so answers never depend on calling this; it moves the
+        work ahead of the first report after a large ingest, a purge or the upgrade to schema 6.
+        Each day is refreshed in its own transaction.
+
+        Returns:
+            How many days were recomputed.
+
+        Examples:
+            >>> from social_listen.store import SQLiteStore
+            >>> SQLiteStore(":memory:").refresh_rollup()
+            0
+        """
+        return self._refresh_rollup(None, None)
+
+    def _refresh_rollup(self, first: int | None, last: int | None) -> int:
+        """Refresh the dirty days in ``[first, last)`` (unbounded where ``None``)."""
+        sql, params = "SELECT day FROM rollup_dirty WHERE 1=1", []
+        for op, day in ((">=", first), ("<", last)):
+            if day is not None:
+                sql += f" AND day {op} ?"
+                params.append(day)
+        with self._read_tx() as cur:
+            cur.execute(sql + " ORDER BY day", params)
+            days = [int(row[0]) for row in cur.fetchall()]
+        lock = lock_sql(self.dialect)
+        done = 0
+        for day in days:
+            with self._write_tx() as cur:
+                if lock is not None:
+                    cur.execute(lock, (day,))
+                done += refresh_day(cur, day, self.dialect)
+        if done:
+            logger.debug("store %s: rollup of %d days refreshed", self.name, done)
+        return done
+
     def _load_buckets(self, cur: Cursor, edges: Sequence[int]) -> None:
         raise NotImplementedError
 
@@ -681,6 +752,7 @@ class SQLStoreBase:
                 params,
             )
         self._text_deleted(cur, ids_sql, params)
+        mark_days_where(cur, condition, params)
         for table, column in (
             ("mention_tags", "mention_id"),
             ("mention_versions", "mention_id"),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "migrate"]
+__all__ = ["MIGRATIONS", "ROLLUP_COLUMNS", "SCHEMA_VERSION", "Migration", "migrate"]
 
 Dialect = Literal["sqlite", "postgres"]
 
@@ -265,7 +265,57 @@ _V5 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
+ROLLUP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("p_n", "BIG"),
+    ("p_ns", "BIG"),
+    ("p_min_ts", "BIG"),
+    ("p_max_ts", "BIG"),
+    ("p_max_inf", "REAL"),
+    ("p_max_urg", "REAL"),
+    ("p_eng", "BIG"),
+    ("p_likes", "BIG"),
+    ("p_shares", "BIG"),
+    ("p_views", "BIG"),
+    ("p_reach", "REAL"),
+    ("p_negative", "BIG"),
+    ("p_neutral", "BIG"),
+    ("p_positive", "BIG"),
+    ("p_s_sent", "REAL"),
+    ("p_c_sent", "BIG"),
+    ("p_s_tsent", "REAL"),
+    ("p_c_tsent", "BIG"),
+    ("p_s_reach", "REAL"),
+    ("p_c_reach", "BIG"),
+    ("p_s_inf", "REAL"),
+    ("p_c_inf", "BIG"),
+    ("p_s_urg", "REAL"),
+    ("p_c_urg", "BIG"),
+    ("p_s_eng", "REAL"),
+    ("p_c_eng", "BIG"),
+)
+"""The partial aggregates a ``rollup_daily`` row keeps (schema 6), with their type placeholder."""
+
+_V6 = Migration(
+    6,
+    "reports: a daily rollup maintained at write time, refreshed per dirty day",
+    common=(
+        # One row per UTC day x brand (NULL: every mention once) x kind x value, holding the
+        # partial aggregates that combine across days (sums, counts, minima, maxima).
+        "CREATE TABLE IF NOT EXISTS rollup_daily (day {BIG} NOT NULL, brand TEXT, kind TEXT NOT NULL, "
+        "value TEXT, " + ", ".join(f"{name} {{{kind}}}" for name, kind in ROLLUP_COLUMNS) + ")",
+        "CREATE INDEX IF NOT EXISTS rollup_daily_key ON rollup_daily (kind, brand, day)",
+        "CREATE INDEX IF NOT EXISTS rollup_daily_day ON rollup_daily (day)",
+        # A UTC day whose mentions changed since its rollup rows were computed; every write
+        # bumps gen in its own transaction, and a refresh removes the mark only when gen is
+        # still the one it read (a write during the refresh keeps the day dirty).
+        "CREATE TABLE IF NOT EXISTS rollup_dirty (day {BIG} PRIMARY KEY, gen {BIG} NOT NULL)",
+        # Existing mentions: every day they fall on is dirty, so the rollup is built lazily.
+        "INSERT INTO rollup_dirty (day, gen) SELECT DISTINCT CASE WHEN ts >= 0 THEN ts / 86400000000 "
+        "ELSE (ts + 1) / 86400000000 - 1 END, 1 FROM mentions WHERE 1 = 1 ON CONFLICT (day) DO NOTHING",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """Every schema step, oldest first."""
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -339,6 +339,8 @@ class AggregatePlan:
     edges: list[int]
     values: list[str] | str | None = None
     """Values of the grouped tag to load into ``sl_values`` (or the tag kind to enumerate)."""
+    rollup_days: tuple[int | None, int | None] | None = None
+    """The UTC days ``[first, last)`` read from ``rollup_daily`` (``None``: no rollup)."""
 
 
 def _check_names(metrics: Sequence[str], by: Sequence[str]) -> None:
@@ -550,7 +552,26 @@ def plan_aggregate(
         sql = f"SELECT {select} {from_sql}{group}"
     columns = tuple(["bucket"] if has_bucket else []) + tuple(n for n in by if n != "bucket") + tuple(metrics)
     aliases = (["bucket"] if has_bucket else []) + dim_aliases + [f"v{i}" for i in range(len(metrics))]
-    group_aliases = aliases[: len(aliases) - len(metrics)]
+    sql = order_and_limit(sql, all_params, columns, aliases, len(metrics), order_by=order_by, top=top)
+    return AggregatePlan(sql=sql, params=all_params, columns=columns, edges=edges, values=values)
+
+
+def order_and_limit(
+    sql: str,
+    params: list[object],
+    columns: tuple[str, ...],
+    aliases: Sequence[str],
+    n_metrics: int,
+    *,
+    order_by: Sequence[str],
+    top: int | None,
+) -> str:
+    """Wrap an aggregate's SQL in its ``ORDER BY`` (group columns last) and ``LIMIT``.
+
+    ``aliases`` name the SQL columns of ``columns`` (group columns first, then the
+    ``n_metrics`` metrics); the ``LIMIT`` parameter is appended to ``params``.
+    """
+    group_aliases = aliases[: len(aliases) - n_metrics]
     order_terms: list[str] = []
     ordered: set[str] = set()
     for key in order_by:
@@ -572,5 +593,5 @@ def plan_aggregate(
         if top < 1:
             raise InvalidFilter("top must be at least 1", source="store")
         sql += " LIMIT ?"
-        all_params.append(top)
-    return AggregatePlan(sql=sql, params=all_params, columns=columns, edges=edges, values=values)
+        params.append(top)
+    return sql

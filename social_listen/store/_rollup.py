@@ -1,0 +1,298 @@
+"""The daily rollup: partial aggregates per UTC day, kept at write time, read by ``aggregate``.
+
+``rollup_daily`` holds, for each UTC day, brand (``NULL``: every mention once), kind and value,
+the partial aggregates of :mod:`social_listen.store._sql` that combine across days (counts,
+sums, minima, maxima; a mean is a sum and a count). Kinds are the dimensions with few values:
+``term``, ``hashtag``, ``intent`` (tag rows), ``source``, ``language``, ``domain``, ``query``,
+``sentiment_label`` (mention columns) and ``''`` (the day's total). Authors and links are left
+out: they have about as many values as mentions.
+
+Every write marks the UTC days it touched in ``rollup_dirty`` (bumping ``gen``) in its own
+transaction; :func:`refresh_day` recomputes one day from ``mentions`` and ``mention_tags``
+with set-based SQL and clears the mark only when ``gen`` did not move meanwhile. A read
+(:func:`plan_rollup`) takes the whole days of its period that are not dirty from the rollup
+and everything else (the partial first and last day, any dirty day) from the base tables, in
+one statement, so its answer equals the plan without the rollup whatever the refresh state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from social_listen.store._protocol import Filter
+from social_listen.store._rows import to_us
+from social_listen.store._schema import ROLLUP_COLUMNS
+from social_listen.store._sql import (
+    _METRIC_SQL,
+    AggregatePlan,
+    Dialect,
+    _check_names,
+    _in,
+    order_and_limit,
+)
+
+__all__ = [
+    "DAY_US",
+    "ROLLUP_KINDS",
+    "day_of",
+    "mark_days",
+    "mark_days_where",
+    "plan_rollup",
+    "refresh_day",
+]
+
+DAY_US = 86_400_000_000
+"""Microseconds in a UTC day; a rollup day is ``ts // DAY_US``."""
+
+_DAY_SQL = f"CASE WHEN ts >= 0 THEN ts / {DAY_US} ELSE (ts + 1) / {DAY_US} - 1 END"  # floor in SQL
+
+ROLLUP_KINDS: dict[str, str | None] = {
+    "source": "m.source",
+    "language": "m.lang",
+    "domain": "m.domain",
+    "query": "m.query",
+    "sentiment_label": "m.sentiment_label",
+    "term": None,
+    "hashtag": None,
+    "intent": None,
+}
+"""Dimensions kept in the rollup: the ``mentions`` column, or ``None`` for a tag kind."""
+
+_KIND_FILTER = {
+    "source": "sources",
+    "language": "languages",
+    "domain": "domains",
+    "query": "queries",
+    "sentiment_label": "sentiment_labels",
+    "term": "terms",
+    "intent": "intents",
+}  # dimension -> the Filter field that restricts it
+_TAG_KINDS = tuple(k for k, column in ROLLUP_KINDS.items() if column is None)
+_COLUMN_KINDS = tuple(k for k, column in ROLLUP_KINDS.items() if column is not None)
+
+_PARTIALS: dict[str, str] = {}
+for _name, (_single, _parts, _combine) in _METRIC_SQL.items():
+    if _combine is not None:
+        _PARTIALS.update(_parts)
+assert list(_PARTIALS) == [name for name, _ in ROLLUP_COLUMNS], "rollup columns and metric partials differ"
+_ROLLUP_METRICS = frozenset(name for name, spec in _METRIC_SQL.items() if spec[2] is not None)
+_LOCK_KEY = 0x524F4C4C  # "ROLL": PostgreSQL advisory lock class of a day's refresh
+
+
+def day_of(ts: int) -> int:
+    """The UTC day number of a time in microseconds since the epoch."""
+    return ts // DAY_US
+
+
+def mark_days(cur: Any, days: Iterable[int]) -> None:
+    """Mark UTC days dirty (in the caller's transaction), in ascending order.
+
+    The order makes concurrent writers of PostgreSQL lock the same rows in the same order, so
+    two pages spanning the same days cannot deadlock.
+    """
+    rows = [(day,) for day in sorted(set(days))]
+    if rows:
+        cur.executemany(
+            "INSERT INTO rollup_dirty (day, gen) VALUES (?, 1) "
+            "ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1",
+            rows,
+        )
+
+
+def mark_days_where(cur: Any, condition: str, params: Sequence[Any]) -> None:
+    """Mark dirty the UTC days of the mentions matching ``condition`` (before they change)."""
+    cur.execute(
+        f"INSERT INTO rollup_dirty (day, gen) SELECT DISTINCT {_DAY_SQL}, 1 FROM mentions "
+        f"WHERE {condition} ORDER BY 1 ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1",
+        params,
+    )
+
+
+def _refresh_statements(dialect: Dialect) -> list[str]:
+    """The ``INSERT ... SELECT`` statements rebuilding one day (parameters: day, start, end)."""
+    names = ", ".join(_PARTIALS)
+    exprs = ", ".join(expr.format(real=dialect.real) for expr in _PARTIALS.values())
+    kinds = " UNION ALL ".join(f"SELECT '{kind}' AS k" for kind in ("", *_COLUMN_KINDS))
+    value = (
+        "CASE kk.k "
+        + " ".join(f"WHEN '{kind}' THEN {ROLLUP_KINDS[kind]}" for kind in _COLUMN_KINDS)
+        + " ELSE NULL END"
+    )
+    tag_kinds = ", ".join(f"'{kind}'" for kind in _TAG_KINDS)
+    out = []
+    for brand, scope in (
+        ("CAST(NULL AS TEXT)", ""),
+        ("bt.value", "CROSS JOIN mention_tags bt "),
+    ):
+        scope_where = "bt.mention_id = m.id AND bt.kind = 'brand' AND " if scope else ""
+        head = f"INSERT INTO rollup_daily (day, brand, kind, value, {names}) SELECT ?, {brand}, "
+        out.append(
+            f"{head}kk.k, {value}, {exprs} FROM mentions m {scope}CROSS JOIN ({kinds}) kk "
+            f"WHERE {scope_where}m.ts >= ? AND m.ts < ? GROUP BY 2, 3, 4"
+        )
+        out.append(
+            f"{head}g.kind, g.value, {exprs} FROM mentions m {scope}CROSS JOIN mention_tags g "
+            f"WHERE {scope_where}g.mention_id = m.id AND g.kind IN ({tag_kinds}) "
+            "AND m.ts >= ? AND m.ts < ? GROUP BY 2, 3, 4"
+        )
+    return out
+
+
+_REFRESH: dict[str, list[str]] = {}
+
+
+def refresh_day(cur: Any, day: int, dialect: Dialect) -> bool:
+    """Recompute one dirty day's rollup rows; False when the day was not dirty (any more).
+
+    The caller holds a write transaction (and, on PostgreSQL, the day's advisory lock, so two
+    refreshes of one day never interleave). The mark is removed only when its ``gen`` is still
+    the one read here: a page committed for this day meanwhile keeps the day dirty.
+    """
+    cur.execute("SELECT gen FROM rollup_dirty WHERE day = ?", (day,))
+    row = cur.fetchone()
+    if row is None:
+        return False
+    statements = _REFRESH.get(dialect.name)
+    if statements is None:
+        statements = _REFRESH[dialect.name] = _refresh_statements(dialect)
+    cur.execute("DELETE FROM rollup_daily WHERE day = ?", (day,))
+    start = day * DAY_US
+    for statement in statements:
+        cur.execute(statement, (day, start, start + DAY_US))
+    cur.execute("DELETE FROM rollup_dirty WHERE day = ? AND gen = ?", (day, row[0]))
+    return True
+
+
+def lock_sql(dialect: Dialect) -> str | None:
+    """The statement taking a day's refresh lock (PostgreSQL), ``None`` when writes serialise."""
+    if dialect.name != "postgres":
+        return None
+    return f"SELECT pg_advisory_xact_lock({_LOCK_KEY}, CAST(? AS INTEGER))"
+
+
+def plan_rollup(
+    metrics: Sequence[str],
+    by: Sequence[str],
+    *,
+    where: Filter | None,
+    dialect: Dialect,
+    order_by: Sequence[str],
+    top: int | None,
+) -> AggregatePlan | None:
+    """The aggregate read from the rollup where it can be, or ``None`` (use the usual plan).
+
+    Eligible: no ``bucket``; metrics other than ``distinct_authors``; ``by`` at most one
+    rollup kind plus ``brand``; a filter of only ``since``, ``until``, ``brands`` (any brands
+    when ``brand`` is grouped, else at most one) and the grouped kind's own field (``terms``
+    when grouping by term, ``sources`` by source...); and at least one whole UTC day in the
+    period. The whole days come from ``rollup_daily`` except dirty ones; the partial first and
+    last day and the dirty days are aggregated from the base tables; both halves are combined.
+    """
+    _check_names(metrics, by)
+    if "bucket" in by or any(name not in _ROLLUP_METRICS for name in metrics):
+        return None
+    kinds = [name for name in by if name != "brand"]
+    if len(kinds) > 1 or any(name not in ROLLUP_KINDS for name in kinds):
+        return None
+    kind = kinds[0] if kinds else ""
+    field = _KIND_FILTER.get(kind)
+    used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
+    if used - {"since", "until", "brands", *([field] if field else [])}:
+        return None
+    brands = tuple(dict.fromkeys(where.brands)) if where is not None else ()
+    grouped_brand = "brand" in by
+    if not grouped_brand and len(brands) > 1:
+        return None
+    since = to_us(where.since) if where is not None and where.since is not None else None
+    until = to_us(where.until) if where is not None and where.until is not None else None
+    first = None if since is None else -(-since // DAY_US)
+    last = None if until is None else until // DAY_US
+    if first is not None and last is not None and first >= last:
+        return None
+    values: tuple[str, ...] = getattr(where, field) if where is not None and field else ()
+    partials = {alias: expr for name in metrics for alias, expr in _METRIC_SQL[name][1]}
+
+    # The rollup half: whole days that are not dirty.
+    r_params: list[object] = [kind]
+    r_parts = ["r.kind = ?"]
+    if brands:
+        r_parts.append(_in("r.brand", brands, r_params))
+    else:
+        r_parts.append("r.brand IS NOT NULL" if grouped_brand else "r.brand IS NULL")
+    if values:
+        r_parts.append(_in("r.value", values, r_params))
+    for op, day in ((">=", first), ("<", last)):
+        if day is not None:
+            r_parts.append(f"r.day {op} ?")
+            r_params.append(day)
+    r_parts.append("NOT EXISTS (SELECT 1 FROM rollup_dirty dd WHERE dd.day = r.day)")
+    rollup_sql = (
+        "SELECT r.brand AS b, r.value AS v, "
+        + ", ".join(f"r.{alias} AS {alias}" for alias in partials)
+        + " FROM rollup_daily r WHERE "
+        + " AND ".join(r_parts)
+    )
+
+    # The base-table half: the partial first and last day, and the dirty whole days.
+    ranges: list[str] = []
+    raw_params: list[object] = []
+    if since is not None and first is not None and since < first * DAY_US:
+        ranges.append("SELECT CAST(? AS BIGINT) AS lo, CAST(? AS BIGINT) AS hi")
+        raw_params += [since, first * DAY_US]
+    if until is not None and last is not None and last * DAY_US < until:
+        ranges.append("SELECT CAST(? AS BIGINT) AS lo, CAST(? AS BIGINT) AS hi")
+        raw_params += [last * DAY_US, until]
+    dirty = (
+        f"SELECT dd.day * {DAY_US} AS lo, dd.day * {DAY_US} + {DAY_US} AS hi FROM rollup_dirty dd WHERE 1=1"
+    )
+    for op, day in ((">=", first), ("<", last)):
+        if day is not None:
+            dirty += f" AND dd.day {op} ?"
+            raw_params.append(day)
+    ranges.append(dirty)
+    joins = ""
+    parts = ["m.ts >= rg.lo AND m.ts < rg.hi"]
+    b_expr = v_expr = "CAST(NULL AS TEXT)"
+    if grouped_brand or brands:
+        joins += " CROSS JOIN mention_tags bt"
+        parts.append("bt.mention_id = m.id AND bt.kind = 'brand'")
+        if brands:
+            parts.append(_in("bt.value", brands, raw_params))
+        b_expr = "bt.value"
+    column = ROLLUP_KINDS.get(kind)
+    if column is not None:
+        v_expr = column
+        if values:
+            parts.append(_in(column, values, raw_params))
+    elif kind:
+        joins += " CROSS JOIN mention_tags g"
+        parts.append(f"g.mention_id = m.id AND g.kind = '{kind}'")
+        if values:
+            parts.append(_in("g.value", values, raw_params))
+        v_expr = "g.value"
+    raw_sql = (
+        f"SELECT {b_expr} AS b, {v_expr} AS v, "
+        + ", ".join(f"{expr.format(real=dialect.real)} AS {alias}" for alias, expr in partials.items())
+        + f" FROM ({' UNION ALL '.join(ranges)}) rg CROSS JOIN mentions m{joins} WHERE "
+        + " AND ".join(parts)
+        + " GROUP BY 1, 2"
+    )
+
+    dims = [("q.b" if name == "brand" else "q.v") for name in by]
+    group = [f"{expr} AS d{i}" for i, expr in enumerate(dims)]
+    outer = []
+    for i, name in enumerate(metrics):
+        combine = _METRIC_SQL[name][2]
+        assert combine is not None
+        if not by and name in ("count", "count_scored"):
+            combine = f"COALESCE({combine}, 0)"  # COUNT of no rows is 0, a SUM of none is NULL
+        outer.append(f"{combine} AS v{i}")
+    sql = f"SELECT {', '.join([*group, *outer])} FROM ({rollup_sql} UNION ALL {raw_sql}) q"
+    if dims:
+        sql += " GROUP BY " + ", ".join(dims)
+    params = r_params + raw_params
+    columns = (*by, *metrics)
+    aliases = [f"d{i}" for i in range(len(by))] + [f"v{i}" for i in range(len(metrics))]
+    sql = order_and_limit(sql, params, columns, aliases, len(metrics), order_by=order_by, top=top)
+    return AggregatePlan(sql=sql, params=params, columns=columns, edges=[], rollup_days=(first, last))

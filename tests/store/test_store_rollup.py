@@ -1,0 +1,414 @@
+"""The daily rollup: every aggregate it answers equals the plan without it, through every write."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from store_support import T0, make_mention
+
+from social_listen.core import (
+    Author,
+    Intent,
+    Mention,
+    Metrics,
+    Page,
+    Score,
+    Sentiment,
+    SourceState,
+    StoreError,
+)
+from social_listen.store import Filter, SQLiteStore, _rollup
+from social_listen.store._rollup import plan_rollup
+
+ALL_METRICS = (
+    "count",
+    "count_scored",
+    "count_negative",
+    "count_neutral",
+    "count_positive",
+    "first_at",
+    "last_at",
+    "max_influence",
+    "max_urgency",
+    "mean_engagement",
+    "mean_influence",
+    "mean_reach",
+    "mean_sentiment",
+    "mean_targeted_sentiment",
+    "mean_urgency",
+    "sum_engagement",
+    "sum_likes",
+    "sum_shares",
+    "sum_views",
+    "sum_reach",
+)
+BRANDS = ("acme", "globex", "initech")
+TERMS = ("late", "refund", "box", "price", "support", "app")
+SINCE = T0 + timedelta(hours=5, minutes=30)  # partial first day
+UNTIL = T0 + timedelta(days=8, hours=3)  # partial last day
+
+# (metrics, by, filter fields, order_by, top): every shape must be answered by the rollup.
+REQUESTS: list[tuple[tuple[str, ...], tuple[str, ...], dict[str, Any], tuple[str, ...], int | None]] = [
+    (ALL_METRICS, ("brand",), {}, (), None),
+    (ALL_METRICS, (), {}, (), None),
+    (ALL_METRICS, (), {"brands": ("acme",)}, (), None),
+    (
+        ("count", "mean_sentiment", "count_negative", "count_scored"),
+        ("term", "brand"),
+        {"brands": ("acme",)},
+        (),
+        None,
+    ),
+    (("count",), ("brand", "term"), {"brands": ("acme", "globex")}, (), None),
+    (("count", "sum_reach"), ("brand", "term"), {"brands": ("globex",), "terms": ("late", "box")}, (), None),
+    (ALL_METRICS, ("term",), {}, ("-count", "term"), None),
+    (("count", "mean_reach"), ("term",), {"brands": ("initech",)}, ("-count",), 3),
+    (ALL_METRICS, ("hashtag",), {}, (), None),
+    (("count", "first_at", "last_at"), ("intent", "brand"), {"intents": ("complaint",)}, (), None),
+    (("count", "sum_engagement"), ("brand", "source"), {"brands": ("acme", "initech")}, (), None),
+    (ALL_METRICS, ("language",), {"languages": ("hu", "ro")}, (), None),
+    (("count", "max_influence"), ("domain",), {}, ("-count",), 2),
+    (("count",), ("domain", "brand"), {"domains": ("b.example",)}, (), None),
+    (("count", "mean_sentiment"), ("query",), {}, (), None),
+    (ALL_METRICS, ("sentiment_label", "brand"), {}, (), None),
+    (("count",), ("source",), {"sources": ("mastodon",)}, (), None),
+]
+PERIODS: list[dict[str, Any]] = [
+    {"since": SINCE, "until": UNTIL},
+    {"since": T0 + timedelta(days=2), "until": T0 + timedelta(days=5)},  # whole days only
+    {"until": UNTIL},
+    {"since": SINCE},
+    {},
+    {"since": T0 + timedelta(days=30), "until": T0 + timedelta(days=33)},  # no mentions at all
+]
+
+
+def _mention(rng: random.Random, i: int, *, day_span: int = 10) -> Mention:
+    created = T0 + timedelta(minutes=rng.randrange(day_span * 24 * 60), microseconds=rng.randrange(10**6))
+    scored = rng.random() < 0.8
+    score = round(rng.uniform(-1, 1), 3)
+    label = "negative" if score < -0.05 else "positive" if score > 0.05 else "neutral"
+    return make_mention(
+        i,
+        source=rng.choice(("hackernews", "mastodon", "reddit")),
+        created_at=created,
+        sort_at=created + timedelta(hours=1) if rng.random() < 0.1 else None,
+        language=rng.choice(("en", "hu", "ro", None)),
+        url=rng.choice((None, f"https://a.example/{i}", f"https://www.b.example/x/{i}")),
+        query=rng.choice(("acme", "rivals", None)),
+        author=Author(handle=f"user{rng.randrange(20)}", followers=rng.randrange(1000)),
+        metrics=Metrics(
+            likes=rng.choice((None, rng.randrange(50))), shares=rng.randrange(5), views=rng.choice((None, 7))
+        ),
+        brands=tuple(rng.sample(BRANDS, rng.choice((0, 1, 1, 1, 2)))),
+        terms=tuple(rng.sample(TERMS, rng.randrange(4))),
+        hashtags=tuple(rng.sample(("#Delivery", "#fail", "#win"), rng.randrange(3))),
+        intent=Intent(labels=("complaint",), method="t") if rng.random() < 0.3 else None,
+        sentiment=Sentiment(
+            score=score, label=label, method="t", targeted_score=score / 2 if rng.random() < 0.5 else None
+        )
+        if scored
+        else None,
+        reach=Score(value=rng.uniform(0, 100), method="t") if rng.random() < 0.7 else None,
+        influence=Score(value=rng.uniform(0, 1), method="t") if rng.random() < 0.5 else None,
+        urgency=Score(value=rng.uniform(0, 1), method="t") if rng.random() < 0.5 else None,
+    )
+
+
+def _commit(store: Any, mentions: list[Mention], key: str = "k") -> None:
+    for start in range(0, len(mentions), 40):
+        store.commit_page(Page(mentions=tuple(mentions[start : start + 40])), SourceState(), source_key=key)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return bool(a == b)
+
+
+def _requests() -> Iterator[tuple[tuple[str, ...], tuple[str, ...], Filter, tuple[str, ...], int | None]]:
+    for metrics, by, fields, order_by, top in REQUESTS:
+        for period in PERIODS:
+            yield metrics, by, Filter(**fields, **period), order_by, top
+
+
+def assert_parity(store: Any) -> int:
+    """Every request answered with the rollup equals the plan without it; returns rows compared."""
+    compared = 0
+    for metrics, by, where, order_by, top in _requests():
+        assert plan_rollup(metrics, by, where=where, dialect=store.dialect, order_by=order_by, top=top)
+        kwargs: dict[str, Any] = {"by": by, "where": where, "order_by": order_by, "top": top}
+        store.use_rollup = True
+        rolled = store.aggregate(metrics, **kwargs)
+        store.use_rollup = False
+        plain = store.aggregate(metrics, **kwargs)
+        store.use_rollup = True
+        assert rolled.columns == plain.columns
+        assert len(rolled.rows) == len(plain.rows), (by, where)
+        for got, want in zip(rolled.rows, plain.rows, strict=True):
+            assert all(_same(g, w) for g, w in zip(got, want, strict=True)), (by, where, got, want)
+        compared += len(plain.rows)
+    return compared
+
+
+def _rollup_table(store: Any) -> list[tuple[Any, ...]]:
+    with store._read_tx() as cur:
+        cur.execute("SELECT * FROM rollup_daily ORDER BY day, brand, kind, value")
+        return [tuple(row) for row in cur.fetchall()]
+
+
+def _dirty(store: Any) -> list[int]:
+    with store._read_tx() as cur:
+        cur.execute("SELECT day FROM rollup_dirty ORDER BY day")
+        return [int(row[0]) for row in cur.fetchall()]
+
+
+def _assert_rollup_is_a_rebuild(store: Any) -> None:
+    """After a refresh, the rollup equals one rebuilt from scratch: no write went unmarked."""
+    store.refresh_rollup()
+    assert _dirty(store) == []
+    kept = _rollup_table(store)
+    with store._write_tx() as cur:
+        cur.execute("DELETE FROM rollup_daily")
+        cur.execute(
+            "INSERT INTO rollup_dirty (day, gen) SELECT DISTINCT day, 1 FROM (SELECT "
+            f"ts / {_rollup.DAY_US} AS day FROM mentions) d WHERE 1 = 1 ON CONFLICT (day) DO NOTHING"
+        )
+    store.refresh_rollup()
+    rebuilt = _rollup_table(store)
+    assert len(kept) == len(rebuilt)
+    for got, want in zip(kept, rebuilt, strict=True):
+        assert all(_same(g, w) for g, w in zip(got, want, strict=True)), (got, want)
+
+
+@pytest.mark.timeout(600)
+def test_rollup_answers_equal_the_plain_plan_through_every_write(store: Any) -> None:
+    rng = random.Random(7)
+    mentions = [_mention(rng, i) for i in range(300)]
+    _commit(store, mentions)
+    dirty = _dirty(store)
+    assert len(dirty) >= 10  # every written day is dirty until refreshed
+    store._read_only = True  # no lazy refresh: dirty days are answered from the mentions
+    assert assert_parity(store) > 100
+    assert _dirty(store) == dirty
+    store._read_only = False
+    assert assert_parity(store) > 100
+    assert _dirty(store) == []  # the reads refreshed every day they took from the rollup
+    assert store.refresh_rollup() == 0
+    assert assert_parity(store) > 100
+
+    # Each kind of write alone, on one or two mentions: the rollup after a refresh must equal a
+    # rebuild from scratch, so a write path that forgot to mark its days fails here.
+    first, second, third = mentions[0], mentions[1], mentions[2]
+    single_writes = [
+        lambda: _commit(store, [first.model_copy(update={"metrics": Metrics(likes=999, shares=3)})]),
+        lambda: _commit(  # an edit that moves the mention to another day
+            store,
+            [
+                second.model_copy(
+                    update={"text": "edited", "created_at": second.created_at + timedelta(hours=50)}
+                )
+            ],
+        ),
+        lambda: _commit(
+            store, [third.model_copy(update={"text": "edited again", "language": "ro", "terms": ("x",)})]
+        ),
+        lambda: store.upsert_enrichment(
+            [
+                mentions[3].model_copy(
+                    update={
+                        "sentiment": Sentiment(score=-0.5, label="negative", method="t2"),
+                        "brands": ("globex",),
+                        "terms": ("refund", "new"),
+                        "detected_language": "hu",
+                        "reach": Score(value=5.0, method="t2"),
+                    }
+                )
+            ]
+        ),
+        lambda: store.delete(mentions[4].source, mentions[4].native_id),
+        lambda: store.erase_author(mentions[5].author.handle if mentions[5].author else ""),
+        lambda: store.purge(older_than=T0 + timedelta(days=40), source="reddit"),
+    ]
+    for write in single_writes:
+        write()
+        assert _dirty(store)
+        _assert_rollup_is_a_rebuild(store)
+
+    # Many writes at once, answered before and after a refresh.
+    edits = [
+        m.model_copy(update={"text": m.text + " edited", "created_at": m.created_at + timedelta(hours=27)})
+        for m in mentions[10:40]
+    ]
+    refreshes = [m.model_copy(update={"metrics": Metrics(likes=999, shares=3)}) for m in mentions[40:60]]
+    _commit(store, edits + refreshes)
+    enriched = [
+        m.model_copy(
+            update={"sentiment": Sentiment(score=0.5, label="positive", method="t2"), "brands": ("acme",)}
+        )
+        for m in mentions[60:100]
+    ]
+    assert store.upsert_enrichment(enriched) > 10  # some were purged above
+    store._read_only = True
+    assert assert_parity(store) > 50
+    store._read_only = False
+    assert assert_parity(store) > 50
+    _assert_rollup_is_a_rebuild(store)
+
+
+def test_ineligible_requests_take_the_usual_plan(store: Any) -> None:
+    dialect = store.dialect
+    period = {"since": SINCE, "until": UNTIL}
+    for metrics, by, fields in (
+        (("distinct_authors",), ("brand",), {}),
+        (("count",), ("bucket", "brand"), {}),
+        (("count",), ("author",), {}),
+        (("count",), ("link",), {}),
+        (("count",), ("term", "hashtag"), {}),
+        (("count",), ("term",), {"brands": ("acme", "globex")}),  # a mention with both counts once
+        (("count",), ("brand",), {"sources": ("mastodon",)}),
+        (("count",), ("term",), {"languages": ("hu",)}),
+        (("count",), ("brand",), {"text": "late"}),
+    ):
+        assert (
+            plan_rollup(metrics, by, where=Filter(**fields, **period), dialect=dialect, order_by=(), top=None)
+            is None
+        )
+    short = Filter(since=T0 + timedelta(hours=1), until=T0 + timedelta(hours=30))  # no whole day
+    assert plan_rollup(("count",), ("brand",), where=short, dialect=dialect, order_by=(), top=None) is None
+
+
+def test_a_failed_commit_or_refresh_leaves_the_rollup_consistent(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(3)
+    _commit(store, [_mention(rng, i, day_span=4) for i in range(80)])
+    store.refresh_rollup()
+    before = _rollup_table(store)
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("crash after the rows were written")
+
+    monkeypatch.setattr(store, "_text_changed", crash)
+    with pytest.raises(RuntimeError):
+        _commit(store, [_mention(rng, 1000 + i, day_span=4) for i in range(30)])
+    monkeypatch.undo()
+    assert store.count() == 80
+    assert _dirty(store) == []  # the marks rolled back with the rows
+    assert _rollup_table(store) == before
+
+    _commit(store, [_mention(rng, 2000 + i, day_span=4) for i in range(30)])
+    dirty = _dirty(store)
+    assert dirty
+    statements = _rollup._refresh_statements(store.dialect)
+    monkeypatch.setitem(
+        _rollup._REFRESH, store.dialect.name, [*statements[:2], "SELECT no_such_column FROM x"]
+    )
+    with pytest.raises(StoreError):
+        store.refresh_rollup()
+    monkeypatch.undo()
+    assert _dirty(store) == dirty  # the failed refresh rolled back: its day is still dirty
+    assert assert_parity(store) > 0
+    _assert_rollup_is_a_rebuild(store)
+
+
+def test_a_write_during_a_refresh_keeps_the_day_dirty(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(5)
+    _commit(store, [_mention(rng, i, day_span=1) for i in range(20)])
+    days = _dirty(store)
+    # A writer's mark landing between the refresh's read of gen and its conditional delete
+    # (the statement takes the refresh's parameters: day, start, end).
+    bump = "UPDATE rollup_dirty SET gen = gen + 1 WHERE day = ? AND ? < ?"
+    statements = _rollup._refresh_statements(store.dialect)
+    monkeypatch.setitem(_rollup._REFRESH, store.dialect.name, [*statements, bump])
+    assert store.refresh_rollup() == len(days)
+    assert _dirty(store) == days  # recomputed, but still dirty: the next refresh redoes them
+    monkeypatch.undo()
+    assert store.refresh_rollup() == len(days)
+    assert _dirty(store) == []
+    _assert_rollup_is_a_rebuild(store)
+
+
+def test_read_only_store_reads_dirty_days_from_the_mentions(tmp_path: Any) -> None:
+    path = tmp_path / "ro.db"
+    rng = random.Random(11)
+    with SQLiteStore(path) as writer:
+        _commit(writer, [_mention(rng, i) for i in range(120)])
+        writer.refresh_rollup()
+        _commit(writer, [_mention(rng, 500 + i) for i in range(60)])  # some days dirty again
+    with SQLiteStore(path, read_only=True) as reader:
+        dirty = _dirty(reader)
+        assert dirty
+        assert assert_parity(reader) > 50
+        assert _dirty(reader) == dirty  # a read-only store does not refresh
+
+
+def _day_count(store: Any) -> int:
+    with store._read_tx() as cur:
+        cur.execute(f"SELECT COUNT(DISTINCT ts / {_rollup.DAY_US}) FROM mentions")
+        return int(cur.fetchone()[0])
+
+
+def test_sqlite_store_at_schema_5_gets_a_rollup_of_its_existing_mentions(tmp_path: Any) -> None:
+    import sqlite3
+
+    from social_listen.store._rows import BODY_COLUMNS, MENTION_COLUMNS, TAG_COLUMNS, mention_rows
+    from social_listen.store._schema import migrate
+
+    path = tmp_path / "v5.db"
+    rng = random.Random(13)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    migrate(conn.execute, lambda: None, dialect="sqlite", target=5)
+    rows = [mention_rows(_mention(rng, i), i + 1, 1) for i in range(150)]
+    for table, columns, values in (
+        ("mentions", MENTION_COLUMNS, [r[0] for r in rows]),
+        ("mention_bodies", BODY_COLUMNS, [r[1] for r in rows]),
+        ("mention_tags", TAG_COLUMNS, [t for r in rows for t in r[2]]),
+    ):
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values
+        )
+    conn.execute("INSERT INTO sl_meta (key, value) VALUES ('next_id', '151')")
+    conn.execute("COMMIT")
+    conn.close()
+    with SQLiteStore(path) as store:
+        assert store.schema_version == 6
+        assert len(_dirty(store)) == _day_count(store) >= 10
+        assert assert_parity(store) > 100
+        assert _dirty(store) == []  # the reads refreshed every day they took from the rollup
+        _assert_rollup_is_a_rebuild(store)
+
+
+@pytest.mark.postgres
+def test_postgres_store_at_schema_5_gets_a_rollup_of_its_existing_mentions(
+    pg_schema: tuple[str, str],
+) -> None:
+    import psycopg
+
+    from social_listen.store import PostgresStore
+
+    dsn, schema = pg_schema
+    rng = random.Random(17)
+    with PostgresStore(dsn, schema=schema) as store:
+        _commit(store, [_mention(rng, i) for i in range(150)])
+    with psycopg.connect(dsn, autocommit=True) as conn:  # back to what release 5 left
+        conn.execute(f"DROP TABLE {schema}.rollup_daily, {schema}.rollup_dirty")
+        conn.execute(f"UPDATE {schema}.sl_meta SET value = '5' WHERE key = 'schema_version'")
+    with PostgresStore(dsn, schema=schema) as store:
+        assert store.schema_version == 6
+        assert len(_dirty(store)) == _day_count(store) >= 10
+        assert assert_parity(store) > 100
+        _assert_rollup_is_a_rebuild(store)
+
+
+def test_day_of_is_the_floor_in_python_and_sql(store: Any) -> None:
+    for ts in (0, 1, -1, _rollup.DAY_US - 1, _rollup.DAY_US, -_rollup.DAY_US, -_rollup.DAY_US - 1):
+        with store._read_tx() as cur:
+            cur.execute(f"SELECT {_rollup._DAY_SQL.replace('ts', 'CAST(? AS BIGINT)')}", (ts, ts, ts))
+            assert int(cur.fetchone()[0]) == _rollup.day_of(ts) == ts // _rollup.DAY_US
