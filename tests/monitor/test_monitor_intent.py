@@ -107,8 +107,32 @@ def test_fast_fold_equals_fold_diacritics(text: str) -> None:
     from social_listen.monitor import fold_diacritics
     from social_listen.monitor._intent import _fold
 
-    assert _fold(text) == fold_diacritics(text)
-    assert _fold(text * 3) == fold_diacritics(text * 3)
+    for _ in range(2):  # the second round reads the chunk cache
+        assert _fold(text) == fold_diacritics(text)
+        assert _fold(text * 3) == fold_diacritics(text * 3)
+        assert _fold(f"{text} {text}  {text}") == fold_diacritics(f"{text} {text}  {text}")
+
+
+def test_chunked_fold_equals_the_whole_text_fold() -> None:
+    import random
+
+    from social_listen.monitor import fold_diacritics
+    from social_listen.monitor._intent import _URL, _fold
+
+    rng = random.Random(5)
+    pieces = [
+        *"aZ .,-_'!?\n\t\u00a0éŐșȘΣσςΟ\u0301\u0323\u0344İǅ",
+        "😀",
+        "http://",
+        "www.",
+        "x.com",
+        ".hu",
+        "/p?q=1",
+        "ΟΔΟΣ",
+    ]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(4000)]
+    for text in texts * 2:
+        assert _fold(text) == fold_diacritics(_URL.sub(" ", text)), text
 
 
 def test_intents_are_the_model_model_construct_would_build() -> None:
@@ -125,3 +149,9 @@ def test_intents_are_the_model_model_construct_would_build() -> None:
         assert intent.__getstate__() == reference.__getstate__()
         assert list(intent.__dict__) == list(reference.__dict__)
         assert Intent.model_validate(intent.model_dump()) == intent
+
+
+def test_words_inside_links_are_not_phrases_with_or_without_a_dot_in_the_post() -> None:
+    assert DETECTOR.detect("hi broken", language="en").labels == ("complaint",)
+    assert DETECTOR.detect("hi http://broken", language="en").labels == ()
+    assert DETECTOR.detect("hi http://broken.", language="en").labels == ()
