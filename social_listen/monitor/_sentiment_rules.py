@@ -22,8 +22,10 @@ import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from itertools import chain
-from typing import Any, cast
+from functools import reduce
+from itertools import chain, compress, islice, repeat
+from operator import and_, itemgetter, or_
+from typing import Final, cast
 
 from social_listen.monitor._sentiment_text import (
     MODIFIERS,
@@ -164,28 +166,34 @@ class LexiconRules:
 
 
 _Entry = tuple[str, str, str, "float | None", bool]
-# A cached token: entry fields + upper, title, clause_end, sentence_end, question.
-_Cached = tuple[str, str, str, "float | None", bool, bool, bool, bool, bool, bool]
-
-
-class _Tokens:
-    """The tokens of one text as parallel lists (cheaper than one object per token)."""
-
-    __slots__ = ("ces", "keys", "lowers", "negs", "qs", "ses", "titles", "ups", "vals", "words")
-
-    def __init__(self, flat: list[_Cached]) -> None:
-        # Only the columns the phrase and sense rules rewrite are copied into lists.
-        columns: list[Any] = list(zip(*flat)) if flat else [()] * 10  # noqa: B905 (all of length 10)
-        self.words: tuple[str, ...] = columns[0]
-        self.lowers: list[str] = list(columns[1])
-        self.keys: list[str] = list(columns[2])
-        self.vals: list[float | None] = list(columns[3])
-        self.negs: list[bool] = list(columns[4])
-        self.ups: tuple[bool, ...] = columns[5]
-        self.titles: tuple[bool, ...] = columns[6]
-        self.ces: tuple[bool, ...] = columns[7]
-        self.ses: tuple[bool, ...] = columns[8]
-        self.qs: tuple[bool, ...] = columns[9]
+# A cached token: word, lower, key, valence, negator, upper, title, clause_end, sentence_end,
+# question, has a valence, role flags (the _F_* bits below).
+_Cached = tuple[str, str, str, "float | None", bool, bool, bool, bool, bool, bool, bool, int]
+_WORD: Final = 0
+_LOW: Final = 1
+_KEY: Final = 2
+_VAL: Final = 3
+_NEG: Final = 4
+_UP: Final = 5
+_TITLE: Final = 6
+_CE: Final = 7
+_SE: Final = 8
+_Q: Final = 9
+_VALUED: Final = 10
+_FLAGS: Final = 11
+_get_up, _get_title = itemgetter(_UP), itemgetter(_TITLE)
+_get_valued, _get_flags, _get_neg = itemgetter(_VALUED), itemgetter(_FLAGS), itemgetter(_NEG)
+# Role flags of a token: OR-ed over a post, they say which rules the post needs at all, so a
+# post without a negator, contrast word or question never runs those passes.
+_F_HEAD = 1  # first word of a multiword lexicon entry
+_F_CONTRAST = 2
+_F_MARKER = 4  # opens a hypothetical clause (if, would)
+_F_Q = 8  # ends a question
+_F_UP = 16  # ALL-CAPS word
+_F_SENSE = 32  # a sense rule may drop its valence (intensifier, "like", title-case word)
+_F_NEG = 64
+_F_BOOST = 128  # booster or intensifier
+_F_POSTNEG = 256  # negates the word before it
 
 
 class RuleEngine:
@@ -232,6 +240,8 @@ class RuleEngine:
         )
         self._g_dropping = on["slang"] and rules.language == "en"
         self._phrase_heads = frozenset(k.split()[0] for k in self._lex if " " in k)
+        self._phrase_pairs = frozenset(tuple(k.split()[:2]) for k in self._lex if " " in k)
+        self._senses: Mapping[str, frozenset[str]] = rules.verb_senses if on["word_senses"] else {}
         self._emoticons = frozenset(
             k for k in self._lex if len(k) <= 4 and " " not in k and any(c in _PUNCT for c in k)
         )
@@ -375,6 +385,29 @@ class RuleEngine:
                     return tuple(self._word(p) for p in pieces)
         return (self._word(word),)
 
+    def _flags(self, lower: str, key: str, *, negator: bool, upper: bool, title: bool, question: bool) -> int:
+        """The role flags (``_F_*``) of a token; they depend only on the token and the rules on."""
+        flags = 0
+        if key in self._phrase_heads:
+            flags |= _F_HEAD
+        if lower in self.rules.contrasts:
+            flags |= _F_CONTRAST
+        if key in self._irrealis_markers:
+            flags |= _F_MARKER
+        if question:
+            flags |= _F_Q
+        if upper:
+            flags |= _F_UP
+        if key in self._intensifiers or key in self._senses or (title and self._names):
+            flags |= _F_SENSE
+        if negator:
+            flags |= _F_NEG
+        if lower in self._boosters:
+            flags |= _F_BOOST
+        if key in self.rules.post_negations:
+            flags |= _F_POSTNEG
+        return flags
+
     def _cached(self, raw: str) -> tuple[_Cached, ...]:
         entries = self._analyse(raw)
         last = raw[-1]
@@ -386,6 +419,9 @@ class RuleEngine:
             final = k == len(entries) - 1
             title = word.istitle() and len(word) > 1
             upper = word.isupper() and word not in self._emoticons and lower not in self._emoticons
+            flags = self._flags(
+                lower, key, negator=negator, upper=upper, title=title, question=question and final
+            )
             out.append(
                 (
                     word,
@@ -398,6 +434,8 @@ class RuleEngine:
                     clause_end and final,
                     sentence_end and final,
                     question and final,
+                    valence is not None,
+                    flags,
                 )
             )
         if len(self._cache) >= self._cache_size:
@@ -406,8 +444,13 @@ class RuleEngine:
         self._cache[raw] = cached
         return cached
 
-    def tokens(self, text: str) -> _Tokens:
-        """Split a text into analysed tokens (URLs and @handles dropped, emoji separated)."""
+    def tokens(self, text: str) -> list[_Cached]:
+        """Split a text into analysed tokens (URLs and @handles dropped, emoji separated).
+
+        Each token is a tuple (word, lower-case, lookup key, valence, negator, upper, title,
+        clause end, sentence end, question end, has a valence, role flags); the tuples are
+        cached per raw token, so a post costs one dictionary lookup per word.
+        """
         if self._clean:
             text = clean_text(text)
         if self._strip and ("@" in text or "://" in text or "www." in text):  # what the regex needs
@@ -416,200 +459,243 @@ class RuleEngine:
             text = space_emoji(text)
         raws = text.split()
         looked_up = list(map(self._cache.get, raws))  # most tokens are cached: look them up in C
-        found = (
-            [f if f is not None else self._cached(raw) for f, raw in zip(looked_up, raws, strict=True)]
-            if None in looked_up
-            else cast("list[tuple[_Cached, ...]]", looked_up)
-        )
-        return _Tokens(list(chain.from_iterable(found)))
+        if None in looked_up:
+            cached = self._cached
+            looked_up = [f if f is not None else cached(raw) for f, raw in zip(looked_up, raws, strict=True)]
+        return list(chain.from_iterable(cast("list[tuple[_Cached, ...]]", looked_up)))
 
     # -- scoring -------------------------------------------------------------------------
-    def _phrases(self, t: _Tokens) -> None:
+    def _phrases(self, flat: list[_Cached]) -> bool:
+        """Multiword lexicon entries ("can't wait", "as well") become one item at their head.
+
+        Returns:
+            Whether any phrase was found (the tokens were rewritten in place).
+        """
         lex = self._lex
-        heads = self._phrase_heads
-        keys = t.keys
-        n = len(keys)
-        for i in [i for i, key in enumerate(keys) if key in heads]:
+        pairs = self._phrase_pairs
+        n = len(flat)
+        found = False
+        for i in list(compress(range(n), map(and_, map(_get_flags, flat), repeat(_F_HEAD)))):
+            if i + 1 >= n or (flat[i][_KEY], flat[i + 1][_KEY]) not in pairs:
+                continue
             for size in (3, 2):
                 if i + size > n:
                     continue
-                phrase = " ".join(keys[i : i + size])
+                phrase = " ".join([e[_KEY] for e in flat[i : i + size]])
                 value = lex.get(phrase)
                 if value is not None:
-                    t.vals[i] = value
-                    t.lowers[i] = keys[i] = phrase  # a phrase is never a booster itself
-                    t.negs[i] = False
+                    found = True
+                    flat[i] = self._rewritten(flat[i], phrase, value)  # a phrase is never a booster
                     for j in range(i + 1, i + size):
-                        t.vals[j] = None
-                        t.negs[j] = False
+                        flat[j] = self._rewritten(flat[j], flat[j][_LOW], None)
                     break
+        return found
 
-    def _senses(self, t: _Tokens) -> None:
-        """Drop valences of words used in a non-sentiment sense (``like`` as a preposition, names)."""
-        senses = self.rules.verb_senses if self._senses_on else {}
-        intensifiers = self._intensifiers
-        vals, keys, titles, ces, ses = t.vals, t.keys, t.titles, t.ces, t.ses
-        n = len(vals)
-        names = self._names and sum(titles[1:]) * 10 < (n - 1) * 6  # not in Headline Style
-        if not senses and not names and not intensifiers:
-            return
-        for i, value in enumerate(vals):
-            if value is None:
-                continue
-            cues = senses.get(keys[i])
-            if keys[i] in intensifiers and i + 1 < n and vals[i + 1] is not None and not ces[i]:
-                vals[i] = None  # boosts the next word instead (see valences)
-            elif cues is not None and (i == 0 or keys[i - 1] not in cues or ces[i - 1]):
-                vals[i] = None
-            elif names and titles[i] and i > 0 and not ses[i - 1]:
-                prev_title = titles[i - 1] and not ces[i - 1]
-                next_title = i + 1 < n and titles[i + 1] and not ces[i]
-                if prev_title or next_title:
-                    vals[i] = None
+    def _rewritten(self, e: _Cached, lower: str, value: float | None) -> _Cached:
+        """A token with a new lower-case form and key (a phrase) and valence, never a negator."""
+        key = lower if value is not None else e[_KEY]
+        flags = self._flags(lower, key, negator=False, upper=e[_UP], title=e[_TITLE], question=e[_Q])
+        return (
+            e[_WORD],
+            lower,
+            key,
+            value,
+            False,
+            e[_UP],
+            e[_TITLE],
+            e[_CE],
+            e[_SE],
+            e[_Q],
+            value is not None,
+            flags,
+        )
 
-    def _negation(self, t: _Tokens) -> tuple[list[bool], list[bool]]:
-        """Which tokens are negated, and which negators negate something.
+    def _sense_dropped(self, flat: list[_Cached], i: int, names: bool) -> bool:
+        """Whether a word is used in a non-sentiment sense (``like`` as a preposition, names).
 
-        A negator that negates something loses its own valence ("no problem" is not negative
-        twice). With ``negation_scope`` a negator reaches up to :data:`NEGATION_SCOPE` tokens, ending at
-        clause punctuation or a contrast word ("not cheap, great camera"; "not fast but
-        reliable"); without it, VADER's fixed three-word window.
+        An intensifier right before another sentiment word only boosts it ("pretty bad");
+        ``like`` is a verb only after one of its cues; in a post that is not in Headline
+        Style, a lexicon word inside a run of Title-Case words mid-sentence is a name.
         """
-        vals, negs, ces, lowers = t.vals, t.negs, t.ces, t.lowers
-        n = len(vals)
-        negated = [False] * n
-        used = [False] * n
-        if True not in negs:
-            return negated, used
-        if self._scope:
-            contrasts = self.rules.contrasts
-            opener = -1
-            for i in range(n):
-                if negs[i]:
-                    opener = i
-                elif opener >= 0:
-                    if i - opener > NEGATION_SCOPE or lowers[i] in contrasts:
-                        opener = -1
-                    elif vals[i] is not None and lowers[i] not in self._unnegated:
-                        negated[i] = used[opener] = True
-                if ces[i]:
-                    opener = -1
-        else:
-            for i in range(n):
-                if vals[i] is None or negs[i]:
-                    continue
-                for j in range(max(0, i - 3), i):
-                    if negs[j]:
-                        negated[i] = used[j] = True
-        return negated, used
+        e = flat[i]
+        key = e[_KEY]
+        n = len(flat)
+        if key in self._intensifiers and i + 1 < n and flat[i + 1][_VALUED] and not e[_CE]:
+            return True
+        cues = self._senses.get(key)
+        if cues is not None and (i == 0 or flat[i - 1][_KEY] not in cues or flat[i - 1][_CE]):
+            return True
+        if names and e[_TITLE] and i > 0 and not flat[i - 1][_SE]:
+            prev = flat[i - 1]
+            return bool(
+                (prev[_TITLE] and not prev[_CE]) or (i + 1 < n and flat[i + 1][_TITLE] and not e[_CE])
+            )
+        return False
 
-    def valences(self, t: _Tokens) -> list[float]:
-        """The valence each token contributes after boosters, negation, caps and contrast."""
+    def valences(self, flat: list[_Cached]) -> dict[int, float]:
+        """Token index -> its valence after senses, boosters, negation, caps, contrast, irrealis.
+
+        Tokens contributing nothing are left out. Only tokens with a valence are visited;
+        negation scopes and booster windows are found from the negators and boosters. A
+        negator that negates something loses its own valence ("no problem" is not negative
+        twice). With ``negation_scope`` a negator reaches up to :data:`NEGATION_SCOPE` tokens,
+        ending at clause punctuation or a contrast word ("not cheap, great camera"; "not fast
+        but reliable"), and never flips emoji or emoticons; without it, VADER's fixed
+        three-word window.
+        """
+        n = len(flat)
+        if not n:
+            return {}
+        flags = reduce(or_, map(_get_flags, flat))
+        if flags & _F_HEAD and self._phrases(flat):
+            flags = reduce(or_, map(_get_flags, flat))
+        valued = list(compress(range(n), map(_get_valued, flat)))
+        if not valued:
+            return {}
         rules = self.rules
-        boosters = rules.boosters
-        vals = t.vals
-        n = len(vals)
-        has_phrase = not self._phrase_heads.isdisjoint(t.keys)
-        if n == 0 or (not has_phrase and vals.count(None) == n):
-            return [0.0] * n
-        if has_phrase:
-            self._phrases(t)
-        self._senses(t)
-        lowers, ups, ces = t.lowers, t.ups, t.ces
-        n_caps = sum(ups)
-        cap_diff = self._caps and 0 < n - n_caps < n
-        values = [0.0] * n
-        negated, negates_next = self._negation(t)
-        post_negations = rules.post_negations
+        rboosters = rules.boosters
+        cap_diff = bool(self._caps and flags & _F_UP and sum(map(_get_up, flat)) < n)
+        # Post-level: names are read only when the post is not in Headline Style.
+        names = bool(
+            self._names
+            and flags & _F_SENSE
+            and sum(map(_get_title, islice(flat, 1, None))) * 10 < (n - 1) * 6
+        )
+        post_neg = flags & _F_POSTNEG
+        unnegated = self._unnegated
         boost_of = self._boosters.get
-        any_boost = not self._boosters.keys().isdisjoint(lowers)  # else skip the booster window
-        for i, base in enumerate(vals):
-            if base is None or lowers[i] in boosters or negates_next[i]:
+        # Negation scopes and booster windows are found from the few negators and boosters,
+        # so most sentiment words need no look back at all.
+        scope_of: dict[int, int] = {}
+        negators: list[int] = list(compress(range(n), map(_get_neg, flat))) if flags & _F_NEG else []
+        if negators and self._scope:
+            for k in negators:
+                if flat[k][_CE]:
+                    continue
+                for i in range(k + 1, min(n, k + 1 + NEGATION_SCOPE)):
+                    e = flat[i]
+                    if e[_NEG] or e[_FLAGS] & _F_CONTRAST:
+                        break
+                    scope_of[i] = k
+                    if e[_CE]:
+                        break
+        boosted: set[int] = set()
+        if flags & _F_BOOST:
+            for b in compress(range(n), map(and_, map(_get_flags, flat), repeat(_F_BOOST))):
+                boosted.update((b + 1, b + 2, b + 3))
+        window = not self._scope and bool(negators)  # VADER's fixed three-word window
+        used: list[int] = []
+        values: dict[int, float] = {}
+        for i in valued:
+            e = flat[i]
+            eflags = e[_FLAGS]
+            if eflags & _F_SENSE and self._sense_dropped(flat, i, names):
                 continue
-            valence = base
+            lower = e[_LOW]
+            negate = False
+            if i in scope_of:
+                if lower not in unnegated:
+                    negate = True
+                    used.append(scope_of[i])
+            elif window and not eflags & _F_NEG:
+                for k in range(max(0, i - 3), i):
+                    if flat[k][_NEG]:
+                        negate = True
+                        used.append(k)
+            if lower in rboosters:
+                continue
+            valence: float = e[_VAL]  # type: ignore[assignment]  # valued tokens have one
             sign = 1.0 if valence > 0 else -1.0
-            if cap_diff and ups[i]:
+            if cap_diff and e[_UP]:
                 valence += C_INCR * sign
-            j = i - 1 if any_boost else -1
-            for decay in _DECAYS:
-                if j < 0 or ces[j]:
-                    break
-                boost = boost_of(lowers[j])
-                if boost is not None and (vals[j] is None or lowers[j] in boosters):
-                    scalar = boost * sign
-                    if cap_diff and ups[j]:
-                        scalar += C_INCR * sign
-                    valence += scalar * decay
-                j -= 1
-            negate = negated[i]
-            if post_negations and i + 1 < n and t.keys[i + 1] in post_negations and not ces[i]:
+            if i in boosted:
+                j = i - 1
+                for decay in _DECAYS:
+                    if j < 0:
+                        break
+                    prev = flat[j]
+                    if prev[_CE]:
+                        break
+                    if prev[_FLAGS] & _F_BOOST:
+                        boost = boost_of(prev[_LOW])
+                        if boost is not None and (
+                            not prev[_VALUED]
+                            or prev[_LOW] in rboosters
+                            or (prev[_FLAGS] & _F_SENSE and self._sense_dropped(flat, j, names))
+                        ):
+                            scalar = boost * sign
+                            if cap_diff and prev[_UP]:
+                                scalar += C_INCR * sign
+                            valence += scalar * decay
+                    j -= 1
+            if post_neg and i + 1 < n and flat[i + 1][_FLAGS] & _F_POSTNEG and not e[_CE]:
                 negate = not negate
             values[i] = valence * N_SCALAR if negate else valence
-        if self._contrast_on:
-            self._contrast(t, values)
-        if self._irrealis_markers or self._questions:
-            self._irrealis(t, values)
+        for k in used:
+            values.pop(k, None)
+        if values:
+            if self._contrast_on and flags & _F_CONTRAST:
+                self._contrast(flat, values)
+            if (self._questions and flags & _F_Q) or flags & _F_MARKER:
+                self._irrealis(flat, values)
         return values
 
-    def _irrealis(self, t: _Tokens, values: list[float]) -> None:
+    def _irrealis(self, flat: list[_Cached], values: dict[int, float]) -> None:
         """Halve sentiment that is hypothetical rather than expressed.
 
         In a question (a clause ending with ``?``), in a clause opened by a conditional word
         ("if", "unless"), and after a modal in its clause ("would have been nice").
         """
-        markers = self._irrealis_markers
         questions = self._questions
-        keys, ces, qs = t.keys, t.ces, t.qs
-        if (not questions or True not in qs) and markers.isdisjoint(keys):
-            return
-        n = len(keys)
+        n = len(flat)
         clause_start = 0
         hypothetical = -1  # first token of the hypothetical part of the clause
-        for i in range(n):
-            if hypothetical < 0 and keys[i] in markers:
+        for i, e in enumerate(flat):
+            if hypothetical < 0 and e[_FLAGS] & _F_MARKER:
                 hypothetical = i
-            if ces[i] or i == n - 1:
-                if questions and qs[i]:
+            if e[_CE] or i == n - 1:
+                if questions and e[_Q]:
                     hypothetical = clause_start
                 if hypothetical >= 0:
                     for k in range(hypothetical, i + 1):
-                        values[k] *= IRREALIS_SCALAR
+                        if k in values:
+                            values[k] *= IRREALIS_SCALAR
                 clause_start = i + 1
                 hypothetical = -1
 
-    def _contrast(self, t: _Tokens, values: list[float]) -> None:
+    def _contrast(self, flat: list[_Cached], values: dict[int, float]) -> None:
         """Per sentence, the part after the first contrast word dominates (x1.5, before x0.5).
 
         A sentence that opens with one ("... . But ...") contrasts with the sentence before.
         """
-        contrasts = self.rules.contrasts
-        lowers, ses = t.lowers, t.ses
-        n = len(lowers)
-        if contrasts.isdisjoint(lowers):
-            return
+
+        def scale(lo: int, hi: int, factor: float) -> None:
+            for k in range(lo, hi):
+                if k in values:
+                    values[k] *= factor
+
+        n = len(flat)
         start = 0
         prev_start = -1
         pivot = -1
-        for i in range(n):
-            if pivot < 0 and lowers[i] in contrasts:
+        for i, e in enumerate(flat):
+            if pivot < 0 and e[_FLAGS] & _F_CONTRAST:
                 pivot = i
-            if ses[i] or i == n - 1:
+            if e[_SE] or i == n - 1:
                 if pivot == start and prev_start >= 0:
-                    for k in range(prev_start, start):
-                        values[k] *= 0.5
-                    for k in range(pivot + 1, i + 1):
-                        values[k] *= 1.5
+                    scale(prev_start, start, 0.5)
+                    scale(pivot + 1, i + 1, 1.5)
                 elif pivot > start:
-                    for k in range(start, pivot):
-                        values[k] *= 0.5
-                    for k in range(pivot + 1, i + 1):
-                        values[k] *= 1.5
+                    scale(start, pivot, 0.5)
+                    scale(pivot + 1, i + 1, 1.5)
                 prev_start, start, pivot = start, i + 1, -1
 
     def compound(self, text: str) -> float:
         """The compound score in [-1, 1] of a text (0.0 when nothing carries sentiment)."""
         values = self.valences(self.tokens(text))
-        total = math.fsum(values)
+        if not values:
+            return 0.0
+        total = math.fsum(values.values())
         if total == 0:
             return 0.0
         amplifier = punctuation_emphasis(text)
