@@ -39,7 +39,7 @@ from social_listen.listener._themes import (
     rank_themes,
     term_counts,
 )
-from social_listen.listener._timeseries import TimeSeries, time_series
+from social_listen.listener._timeseries import TimeSeries, series_of
 from social_listen.listener._top import TopList, top_of
 from social_listen.store import Filter, MentionStore
 
@@ -193,6 +193,7 @@ def build_report(
     total = store.count(own)
     terms = _BrandTerms.read(store, period_filter(since, until, where, brands=names))
     share = share_of_voice(store, brands=names, where=where, tz=tz, since=since, until=until)
+    comparison = compare_with_counts(store, terms.flt, terms.counts(), _source_counts(share))
     complaints = own.model_copy(update={"intents": ("complaint",)})
     complaint_rows = aggregate(
         store, TERM_METRICS, by=("term",), where=complaints, order_by=["-count", "term"]
@@ -205,12 +206,22 @@ def build_report(
         generated_at=now,
         freq=freq,
         tz=tz,
-        volume=time_series(store, freq=freq, tz=tz, where=own, since=since, until=until),
+        # The comparison counted the brand's authors of the period: the volume reuses them.
+        volume=series_of(
+            store,
+            freq=freq,
+            tz=tz,
+            by=None,
+            where=own,
+            since=since,
+            until=until,
+            authors={None: comparison.rows[0].authors},
+        ),
         share=share,
         share_reach=share_of_voice(
             store, brands=names, measure="reach", where=where, tz=tz, since=since, until=until
         ),
-        comparison=compare_with_counts(store, terms.flt, terms.counts(), _source_counts(share)),
+        comparison=comparison,
         themes=rank_themes(store, own, terms.rows(main), total=total, n=n, exclude=own_terms),
         complaints=rank_themes(
             store, complaints, complaint_rows.rows, total=_count(store, complaints), n=n, exclude=own_terms

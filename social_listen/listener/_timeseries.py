@@ -1,13 +1,15 @@
 """Volume, sentiment, reach, engagement and unique authors over time, with period change.
 
 :func:`time_series` reads the summable metrics per time bucket (optionally per brand, source or
-language) and per period as period totals the store can answer from its daily rollup, and the
-unique authors as the authors seen per bucket (their union is the period's), fills empty buckets
-with zeros, and compares the period's totals with the previous period of the same length.
+language) and per period as period totals, which the store answers from its daily rollup when
+the buckets are UTC days, and the unique authors (which no rollup can add up) per bucket and
+per period from the mentions; it fills empty buckets with zeros and compares the period's
+totals with the previous period of the same length.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -27,7 +29,7 @@ from social_listen.store import Filter, MentionStore
 from social_listen.store._sql import bucket_edges
 from social_listen.store._sql import zone as _zone
 
-__all__ = ["PeriodChange", "TimePoint", "TimeSeries", "count_series", "time_series"]
+__all__ = ["PeriodChange", "TimePoint", "TimeSeries", "count_series", "series_of", "time_series"]
 
 GroupBy = Literal["brand", "source", "language"]
 
@@ -135,23 +137,21 @@ def count_series(
 
 
 def _totals(
-    store: Any, where: Filter, by: tuple[str, ...], authors: dict[Any, set[str]] | None = None
+    store: Any, where: Filter, by: tuple[str, ...], authors: Mapping[str | None, int] | None = None
 ) -> dict[str | None, dict[str, Any]]:
     """The period's metrics per group; unique authors from ``authors`` when already known.
 
     The summable metrics are asked apart from the distinct authors when the store can answer
     them as a period total (from its daily rollup); the authors always need the mentions.
     """
-    counted: dict[Any, int] | None = None
-    if authors is not None:
-        counted = {key: len(names) for key, names in authors.items()}
+    counted = authors
     if counted is None and not period_total_form(_SUMMED, by, where):
         result = aggregate(store, _METRICS, by=by, where=where)
     else:
         result = aggregate(store, _SUMMED, by=by, where=where)
         if counted is None:
             counted = {
-                (tuple(row[:-1]) if len(by) > 1 else row[0] if by else None): int(row[-1] or 0)
+                (row[0] if by else None): int(row[-1] or 0)
                 for row in aggregate(store, ("distinct_authors",), by=by, where=where)
             }
     out: dict[str | None, dict[str, Any]] = {}
@@ -228,25 +228,47 @@ def time_series(
         raise ConfigError(
             f"cannot split a time series by {by!r}", source="listener", hint="use brand, source or language"
         )
-    store = as_store(data)
+    return series_of(as_store(data), since=since, until=until, freq=freq, tz=tz, by=by, where=where)
+
+
+def series_of(
+    store: MentionStore,
+    *,
+    since: datetime,
+    until: datetime,
+    freq: str,
+    tz: str,
+    by: GroupBy | None,
+    where: Filter | None,
+    authors: Mapping[str | None, int] | None = None,
+) -> TimeSeries:
+    """:func:`time_series` on a store, given the period's unique authors per group if known.
+
+    Args:
+        store: The store.
+        since: See :func:`time_series`.
+        until: See :func:`time_series`.
+        freq: See :func:`time_series`.
+        tz: See :func:`time_series`.
+        by: See :func:`time_series`.
+        where: See :func:`time_series`.
+        authors: Distinct authors of the period per group (``None`` when not grouped), when
+            another section already counted them (the comparison does, per brand).
+    """
     current = period_filter(since, until, where)
     dims: tuple[str, ...] = (by,) if by else ()
     by_key: dict[tuple[datetime, str | None], dict[str, Any]] = {}
-    period_authors: dict[Any, set[str]] | None = None
     if splits_into_days(_SUMMED, dims, current, freq=freq, tz=tz):
-        # Period totals per day (the store's daily rollup); unique authors from the authors
-        # seen per bucket (one read of the period's mentions), whose union is the period's.
+        # Period totals per day (the store's daily rollup); the authors need the mentions.
         result = per_bucket(store, _SUMMED, by=dims, freq=freq, tz=tz, where=current)
         for record in result.to_records():
             record["distinct_authors"] = 0
             by_key[(record["bucket"], record.get(by) if by else None)] = record
-        period_authors = {}
-        seen = per_bucket(store, ("count",), by=(*dims, "author"), freq=freq, tz=tz, where=current)
-        for bucket, *grouped, author, _ in seen:
-            if author is not None:
-                key = grouped[0] if dims else None
-                by_key[(bucket, key)]["distinct_authors"] += 1
-                period_authors.setdefault(key, set()).add(str(author))
+        seen = aggregate(store, ("distinct_authors",), by=("bucket", *dims), freq=freq, tz=tz, where=current)
+        for bucket, *grouped, count in seen:
+            found = by_key.get((bucket, grouped[0] if dims else None))
+            if found is not None:
+                found["distinct_authors"] = count
     else:
         result = aggregate(store, _METRICS, by=("bucket", *dims), freq=freq, tz=tz, where=current)
         for record in result.to_records():
@@ -256,7 +278,7 @@ def time_series(
     rows = [_point(start, group, by_key.get((start, group))) for group in groups for start in starts]
 
     length = until - since
-    now_totals = _totals(store, current, dims, period_authors)
+    now_totals = _totals(store, current, dims, authors)
     before = _totals(store, period_filter(since - length, since, where), dims)
     changes: list[PeriodChange] = []
     for group in sorted(set(now_totals) | set(before), key=lambda g: (g is None, g or "")):
