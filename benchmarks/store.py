@@ -8,6 +8,8 @@ Figures (median of 3 after one warm-up, one process):
 - bare_per_s: the same rows, tuples built in advance, executemany into the same tables and
   indexes in one transaction.
 - fts_s: stemming and indexing every mention into FTS5 (SQLiteStore.index_text).
+- rollup_s: building the daily rollup of every ingested day (SQLiteStore.refresh_rollup), after
+  checking that period totals read through it equal the plan without it.
 - agg_s: daily volume and mean sentiment per brand (30 brands) in Europe/Bucharest, in SQL.
 - agg_python_s: the same answer computed by loading every mention into Python (iter_mentions).
 - pg_ingest_per_s / pg_agg_s: the same against PostgreSQL when SOCIAL_LISTEN_TEST_PG is set
@@ -198,6 +200,26 @@ def sql_aggregate(store: Any) -> dict[tuple[datetime, str], tuple[int, float]]:
     return {(r[0], r[1]): (r[2], r[3]) for r in result}
 
 
+def rollup_answers_agree(store: SQLiteStore) -> bool:
+    """Period totals read through the rollup equal the plan without it (partial first/last day)."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    since, until = start + timedelta(days=10, hours=7), start + timedelta(days=60, hours=5)
+    for by in (("brand",), ("brand", "language"), ("source",)):
+        where = Filter(since=since, until=until)
+        results = []
+        for use in (True, False):
+            store.use_rollup = use
+            results.append(store.aggregate(("count", "mean_sentiment", "sum_engagement"), by=by, where=where))
+        store.use_rollup = True
+        (a, b) = results
+        if not a.rows or len(a.rows) != len(b.rows):
+            return False
+        for x, y in zip(a.rows, b.rows, strict=True):
+            if x[:-2] != y[:-2] or x[-1] != y[-1] or not math.isclose(x[-2], y[-2], abs_tol=1e-9):
+                return False
+    return True
+
+
 def same(a: dict[Any, tuple[int, float]], b: dict[Any, tuple[int, float]]) -> bool:
     return a.keys() == b.keys() and all(
         a[k][0] == b[k][0] and math.isclose(a[k][1], b[k][1], abs_tol=1e-9) for k in a
@@ -294,6 +316,28 @@ def main() -> int:
     fts_s = statistics.median(fts_runs)
     print(f"full-text indexing: {fts_s:.2f}s for {size:,} mentions")
 
+    def rollup(check: bool) -> float:
+        copy = fresh("rollup")
+        copy.close()
+        Path(copy.path).unlink()
+        store._conn.execute("VACUUM INTO ?", (copy.path,))
+        target = SQLiteStore(copy.path)
+        t = time.perf_counter()
+        days = target.refresh_rollup()
+        elapsed = time.perf_counter() - t
+        assert days > 0
+        if check and not rollup_answers_agree(target):
+            elapsed = math.nan
+        target.close()
+        return elapsed
+
+    rollup_runs = [rollup(check=i == 0) for i in range(4)]
+    if math.isnan(rollup_runs[0]):
+        print("rollup answers differ", file=sys.stderr)
+        return 1
+    rollup_s = statistics.median(rollup_runs[1:])
+    print(f"daily rollup: {rollup_s:.2f}s for {size:,} mentions")
+
     expected = python_aggregate(store)
     got = sql_aggregate(store)
     if not same(expected, got):
@@ -314,7 +358,7 @@ def main() -> int:
     print(
         f"ingest_per_s={size / ingest_s:.0f} bare_per_s={size / bare_s:.0f} fts_s={fts_s:.3f} "
         f"agg_s={agg_s:.3f} agg_python_s={agg_python_s:.3f} "
-        f"pg_ingest_per_s={pg_ingest:.0f} pg_agg_s={pg_agg:.3f}"
+        f"pg_ingest_per_s={pg_ingest:.0f} pg_agg_s={pg_agg:.3f} rollup_s={rollup_s:.3f}"
     )
     return 0
 
