@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 from social_listen.core import ConfigError, Sentiment, SentimentLabel
 from social_listen.monitor._lexicons import LEXICON_LANGUAGES, load_rules, with_terms
 from social_listen.monitor._sentiment_rules import RULES, LexiconRules, RuleEngine
+from social_listen.monitor._trusted import trusted_builder
 from social_listen.monitor._vader import VaderEngine, VaderScores, vader_lexicon
 
 __all__ = [
@@ -186,6 +187,9 @@ class SentimentResult:
     flags: frozenset[str]
 
 
+_build_sentiment = trusted_builder(Sentiment, score=0.0, label="neutral", method="m", targeted_score=None)
+
+
 def _clamp(value: float) -> float:
     return max(-1.0, min(1.0, float(value)))
 
@@ -252,6 +256,9 @@ class SentimentScorer:
         """The analyzer used for a language code (``None`` when unsupported)."""
         if language is None:
             return self.analyzers.get(self.undetermined) if self.undetermined else None
+        found = self.analyzers.get(language)  # most codes are plain ("en"): no normalising
+        if found is not None:
+            return found
         found = self.analyzers.get(language.lower().split("-")[0])
         return found if found is not None else self.fallback
 
@@ -286,6 +293,6 @@ class SentimentScorer:
                 targeted = score if part == text else _clamp(analyzer.polarity(part))
         method = analyzer.method
         # Valid by construction (scores clamped, a built-in label, a str method): skip validation.
-        build = Sentiment.model_construct if self._label is None and type(method) is str else Sentiment
+        build = _build_sentiment if self._label is None and type(method) is str else Sentiment
         sentiment = build(score=score, label=self.label(score), method=method, targeted_score=targeted)
         return SentimentResult(sentiment, frozenset(flags))

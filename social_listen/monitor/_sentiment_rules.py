@@ -408,7 +408,30 @@ class RuleEngine:
             flags |= _F_POSTNEG
         return flags
 
-    def _cached(self, raw: str) -> tuple[_Cached, ...]:
+    def _prepared(self, raw: str) -> tuple[_Cached, ...]:
+        """The tokens a raw (whitespace-delimited) token yields, analysed; cached.
+
+        Cleaning, dropping handles and URLs and spacing emoji never reach across whitespace,
+        so doing them per raw token gives the tokens doing them on the whole text would, and
+        a token seen before costs one dictionary lookup.
+        """
+        text = raw
+        if self._clean:
+            text = clean_text(text)
+        if self._strip and ("@" in text or "://" in text or "www." in text):  # what the regex needs
+            text = _URL_OR_HANDLE.sub(" ", text)
+        if self._emoji_on:
+            text = space_emoji(text)
+        if text == raw:
+            cached = self._analysed(raw)
+        else:
+            cached = tuple(chain.from_iterable(self._analysed(piece) for piece in text.split()))
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        self._cache[raw] = cached
+        return cached
+
+    def _analysed(self, raw: str) -> tuple[_Cached, ...]:
         entries = self._analyse(raw)
         last = raw[-1]
         clause_end = last in _CLAUSE_END and len(raw) > 1 and raw not in self._emoticons
@@ -438,11 +461,7 @@ class RuleEngine:
                     flags,
                 )
             )
-        if len(self._cache) >= self._cache_size:
-            self._cache.clear()
-        cached = tuple(out)
-        self._cache[raw] = cached
-        return cached
+        return tuple(out)
 
     def tokens(self, text: str) -> list[_Cached]:
         """Split a text into analysed tokens (URLs and @handles dropped, emoji separated).
@@ -451,17 +470,11 @@ class RuleEngine:
         clause end, sentence end, question end, has a valence, role flags); the tuples are
         cached per raw token, so a post costs one dictionary lookup per word.
         """
-        if self._clean:
-            text = clean_text(text)
-        if self._strip and ("@" in text or "://" in text or "www." in text):  # what the regex needs
-            text = _URL_OR_HANDLE.sub(" ", text)
-        if self._emoji_on:
-            text = space_emoji(text)
         raws = text.split()
         looked_up = list(map(self._cache.get, raws))  # most tokens are cached: look them up in C
         if None in looked_up:
-            cached = self._cached
-            looked_up = [f if f is not None else cached(raw) for f, raw in zip(looked_up, raws, strict=True)]
+            prepared = self._prepared
+            looked_up = [f if f is not None else prepared(r) for f, r in zip(looked_up, raws, strict=True)]
         return list(chain.from_iterable(cast("list[tuple[_Cached, ...]]", looked_up)))
 
     # -- scoring -------------------------------------------------------------------------
