@@ -181,7 +181,7 @@ _SE: Final = 8
 _Q: Final = 9
 _VALUED: Final = 10
 _FLAGS: Final = 11
-_get_up, _get_title = itemgetter(_UP), itemgetter(_TITLE)
+_get_up, _get_title, _get_se = itemgetter(_UP), itemgetter(_TITLE), itemgetter(_SE)
 _get_valued, _get_flags, _get_neg = itemgetter(_VALUED), itemgetter(_FLAGS), itemgetter(_NEG)
 # Role flags of a token: OR-ed over a post, they say which rules the post needs at all, so a
 # post without a negator, contrast word or question never runs those passes.
@@ -683,25 +683,29 @@ class RuleEngine:
         """
 
         def scale(lo: int, hi: int, factor: float) -> None:
-            for k in range(lo, hi):
-                if k in values:
+            for k in values:
+                if lo <= k < hi:
                     values[k] *= factor
 
         n = len(flat)
+        ends = list(compress(range(n), map(_get_se, flat)))
+        if not ends or ends[-1] != n - 1:
+            ends.append(n - 1)
+        pivots = list(compress(range(n), map(and_, map(_get_flags, flat), repeat(_F_CONTRAST))))
         start = 0
         prev_start = -1
-        pivot = -1
-        for i, e in enumerate(flat):
-            if pivot < 0 and e[_FLAGS] & _F_CONTRAST:
-                pivot = i
-            if e[_SE] or i == n - 1:
-                if pivot == start and prev_start >= 0:
-                    scale(prev_start, start, 0.5)
-                    scale(pivot + 1, i + 1, 1.5)
-                elif pivot > start:
-                    scale(start, pivot, 0.5)
-                    scale(pivot + 1, i + 1, 1.5)
-                prev_start, start, pivot = start, i + 1, -1
+        p = 0
+        for end in ends:
+            while p < len(pivots) and pivots[p] < start:
+                p += 1
+            pivot = pivots[p] if p < len(pivots) and pivots[p] <= end else -1
+            if pivot == start and prev_start >= 0:
+                scale(prev_start, start, 0.5)
+                scale(pivot + 1, end + 1, 1.5)
+            elif pivot > start:
+                scale(start, pivot, 0.5)
+                scale(pivot + 1, end + 1, 1.5)
+            prev_start, start = start, end + 1
 
     def compound(self, text: str) -> float:
         """The compound score in [-1, 1] of a text (0.0 when nothing carries sentiment)."""
