@@ -1,0 +1,96 @@
+"""Period totals asked per bucket, newest-first windows, and the authors counted beside them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, timedelta
+
+import pytest
+
+from social_listen.core import Mention
+from social_listen.listener import as_store, time_series, top
+from social_listen.listener._data import bucket_aggregate, newest, per_bucket, period_filter
+from social_listen.store import Filter, MentionStore
+from tests.listener.listener_support import DAYS, START, generate
+
+END = START + timedelta(days=DAYS)
+
+
+@pytest.fixture(scope="module")
+def mentions() -> list[Mention]:
+    return generate()
+
+
+@pytest.fixture(scope="module")
+def store(mentions: list[Mention]) -> MentionStore:
+    return as_store(mentions)
+
+
+def _exact(rows: tuple[tuple[object, ...], ...]) -> list[tuple[object, ...]]:
+    """Rows with float means rounded (a sum read in another order may differ in the last bit)."""
+    return [tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows]
+
+
+@pytest.mark.parametrize("start_hour", [0, 7])
+def test_per_bucket_rows_equal_one_bucketed_request(store: MentionStore, start_hour: int) -> None:
+    # A period starting mid-day clips its first bucket; the bucket keeps its start as label.
+    where = period_filter(START + timedelta(hours=start_hour), END, brands=("acme",))
+    metrics = ("count", "sum_reach", "count_negative", "mean_sentiment")
+    split = per_bucket(store, metrics, by=("source",), where=where, freq="day", tz="UTC")
+    one = store.aggregate(metrics, by=("bucket", "source", "brand"), freq="day", where=where)
+    assert split.columns == ("bucket", "source", *metrics)
+    assert _exact(split.rows) == _exact(tuple((r[0], r[1], *r[3:]) for r in one.rows))
+    assert len(split.rows) >= DAYS * 4  # every day has the four everyday sources (and a spike gdelt)
+
+
+def test_bucket_aggregate_is_the_bucketed_request_in_any_zone(store: MentionStore) -> None:
+    where = period_filter(START, END, brands=("acme", "rival"))
+    for tz in ("UTC", "Europe/Bucharest"):
+        got = bucket_aggregate(store, ("count", "sum_reach"), by=("brand",), where=where, freq="day", tz=tz)
+        want = store.aggregate(("count", "sum_reach"), by=("bucket", "brand"), freq="day", tz=tz, where=where)
+        assert got.rows == want.rows
+
+
+@pytest.mark.parametrize("limit", [5, 300, 5000])
+def test_newest_equals_the_newest_of_the_whole_period(store: MentionStore, limit: int) -> None:
+    # 5 fit in the last day, 300 need wider windows, 5000 are more than the period holds.
+    where = Filter(since=START, until=END, brands=("acme",), terms=("late",))
+    got = [m.key for m in newest(store, where, limit=limit)]
+    want = [m.key for m in store.iter_mentions(where, order_by="-time", limit=limit)]
+    assert got == want
+    assert len(got) == min(limit, store.count(where))
+
+
+def test_daily_unique_authors_and_previous_period_count_every_author_once(
+    store: MentionStore, mentions: list[Mention]
+) -> None:
+    since = START + timedelta(days=7)
+    series = time_series(store, since=since, until=END, where=Filter(brands=("acme",)))
+    authors: dict[str, set[str]] = defaultdict(set)
+    before: set[str] = set()
+    for m in mentions:
+        if "acme" in m.brands and m.author is not None:
+            at = m.effective_time.astimezone(UTC)
+            if since <= at < END:
+                authors[at.date().isoformat()].add(m.author.handle)
+            elif since - timedelta(days=7) <= at < since:
+                before.add(m.author.handle)
+    assert {p.bucket.date().isoformat(): p.unique_authors for p in series.rows} == {
+        d: len(a) for d, a in authors.items()
+    }
+    change = next(c for c in series.changes if c.metric == "unique_authors")
+    assert change.current == len(set().union(*authors.values()))
+    assert change.previous == len(before)
+
+
+def test_top_sources_count_each_sources_authors(store: MentionStore, mentions: list[Mention]) -> None:
+    result = top(store, "source", since=START, until=END, where=Filter(brands=("rival",)))
+    authors: dict[str, set[str]] = defaultdict(set)
+    counts: dict[str, int] = defaultdict(int)
+    for m in mentions:
+        if "rival" in m.brands and m.author is not None:
+            authors[m.source].add(m.author.handle)
+            counts[m.source] += 1
+    assert [(r.value, r.count, r.authors) for r in result.rows] == sorted(
+        ((s, counts[s], len(a)) for s, a in authors.items()), key=lambda r: (-r[1], r[0])
+    )
