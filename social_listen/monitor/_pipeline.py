@@ -35,6 +35,7 @@ from social_listen.monitor._sentiment import (
     SentimentResult,
     SentimentScorer,
 )
+from social_listen.monitor._trusted import trusted_copy
 from social_listen.monitor._urgency import UrgencyModel
 
 __all__ = [
@@ -97,11 +98,15 @@ _BrandFn = Callable[[Mention, str], tuple[BrandSpans, frozenset[str]]]
 
 _LOOKALIKE_CHARACTER = re.compile("[\u0370-\u03ff\u0400-\u04ff\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 _SPACED_LETTERS = re.compile(r"(?<!\w)(?:\w[ .\-_*]){2,}\w(?!\w)")
-# What a lookalike needs, in one quick scan (each branch starts with a set): a Greek/Cyrillic
-# or invisible character, or the "separator letter separator letter" inside every run of
-# spaced letters (its last letter ends the run or a separator follows; "_" is both a
-# separator and a word character). Natural text rarely has it ("a szolgáltatás" does not).
-_MAYBE_LOOKALIKE = re.compile(_LOOKALIKE_CHARACTER.pattern + r"|[ .\-_*]\w[ .\-_*]\w(?![^\W_])")
+# What a lookalike needs, in one quick scan: a Greek/Cyrillic or invisible character, or the
+# "separator letter separator letter" inside every run of spaced letters (its last letter
+# ends the run or a separator follows; "_" is both a separator and a word character).
+# Natural text rarely has it ("a szolgáltatás" does not). One leading set for both
+# branches lets the regex engine skip in C to the characters that can start a match.
+_LOOKALIKE_SET = _LOOKALIKE_CHARACTER.pattern[1:-1]
+_MAYBE_LOOKALIKE = re.compile(
+    f"[{_LOOKALIKE_SET} .\\-_*](?:(?<=[{_LOOKALIKE_SET}])|(?<=[ .\\-_*])\\w[ .\\-_*]\\w(?![^\\W_]))"
+)
 
 
 def _may_be_lookalike(text: str) -> bool:
@@ -374,7 +379,7 @@ class Enricher:
                 now=self.now or mention.collected_at,
             )
             update["flags"] = frozenset(flags)
-            return mention.model_copy(update=update)
+            return trusted_copy(mention, update)
         scored = mention.model_copy(update=update)
         urgency = self.urgency.score(scored, now=self.now)
         return scored.model_copy(update={"urgency": urgency, "flags": frozenset(flags)})

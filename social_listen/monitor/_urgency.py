@@ -118,38 +118,46 @@ class UrgencyModel:
         w = self.weights
         age_h = max(0.0, (now - created_at).total_seconds() / 3600.0)
         labels = set(labels)
-        velocity = replies / max(age_h, self.min_age_hours)
-        # Reasons are formatted only for signals that add points (>= 0.05).
+        # Reasons are formatted only for signals that add points (>= 0.05). A signal that is
+        # zero adds 0.0 to the total (exactly nothing), so it is skipped; the others are added
+        # in the documented order, which keeps the float total the same.
         reasons: list[str] = []
         total = 0.0
-        points = w.negative * max(0.0, -sentiment)
-        total += points
-        if points >= 0.05:
-            reasons.append(f"negative sentiment {sentiment:.2f} (+{points:.1f})")
-        points = w.targeted_negative * max(0.0, -(targeted or 0.0))
-        total += points
-        if points >= 0.05:
-            reasons.append(f"negative about the brand {targeted:.2f} (+{points:.1f})")
+        if sentiment < 0.0:  # max(0, -sentiment) > 0
+            points = w.negative * -sentiment
+            total += points
+            if points >= 0.05:
+                reasons.append(f"negative sentiment {sentiment:.2f} (+{points:.1f})")
+        if targeted is not None and targeted < 0.0:
+            points = w.targeted_negative * -targeted
+            total += points
+            if points >= 0.05:
+                reasons.append(f"negative about the brand {targeted:.2f} (+{points:.1f})")
         points = w.influence * influence / 100.0
         total += points
         if points >= 0.05:
             reasons.append(f"influential author ({influence:.0f}/100) (+{points:.1f})")
-        points = w.complaint * ("complaint" in labels)
-        total += points
-        if points >= 0.05:
-            reasons.append(f"complaint (+{points:.1f})")
-        points = w.crisis * ("crisis" in labels)
-        total += points
-        if points >= 0.05:
-            reasons.append(f"crisis intent (+{points:.1f})")
-        points = w.unanswered_question * ("question" in labels and replies == 0)
-        total += points
-        if points >= 0.05:
-            reasons.append(f"unanswered question (+{points:.1f})")
-        points = w.reply_velocity * min(1.0, velocity / self.velocity_ref)
-        total += points
-        if points >= 0.05:
-            reasons.append(f"replies {velocity:.1f}/h (+{points:.1f})")
+        if "complaint" in labels:
+            points = w.complaint
+            total += points
+            if points >= 0.05:
+                reasons.append(f"complaint (+{points:.1f})")
+        if "crisis" in labels:
+            points = w.crisis
+            total += points
+            if points >= 0.05:
+                reasons.append(f"crisis intent (+{points:.1f})")
+        if replies == 0 and "question" in labels:
+            points = w.unanswered_question
+            total += points
+            if points >= 0.05:
+                reasons.append(f"unanswered question (+{points:.1f})")
+        velocity = replies / max(age_h, self.min_age_hours)
+        if replies:
+            points = w.reply_velocity * min(1.0, velocity / self.velocity_ref)
+            total += points
+            if points >= 0.05:
+                reasons.append(f"replies {velocity:.1f}/h (+{points:.1f})")
         points = w.recency * math.exp(-age_h / self.recency_hours)
         total += points
         if points >= 0.05:
