@@ -217,3 +217,18 @@ def test_a_lookalike_is_looked_for_only_when_possible(text: str, scanned: bool) 
     from social_listen.monitor._pipeline import _may_be_lookalike
 
     assert _may_be_lookalike(text) is scanned
+
+
+def test_the_enriched_copy_is_the_one_model_copy_would_make() -> None:
+    from social_listen.monitor._trusted import trusted_copy
+
+    original = mention(1, "Acme support is awful", flags=frozenset({"x"}), metrics=Metrics(replies=2))
+    [enriched] = Enricher(brands=KeywordMatcher({"Acme": ["acme"]}), terms=None).enrich_batch([original])
+    update = {k: v for k, v in enriched.__dict__.items() if v != original.__dict__[k]}
+    assert set(update) >= {"sentiment", "intent", "urgency", "brands"}
+    reference = original.model_copy(update=update)
+    copied = trusted_copy(original, update)
+    assert copied.__getstate__() == reference.__getstate__()
+    assert list(copied.__dict__) == list(reference.__dict__)
+    assert enriched.model_fields_set >= reference.model_fields_set - {"flags"}
+    assert Mention.model_validate_json(enriched.model_dump_json()) == enriched
