@@ -192,7 +192,12 @@ class _Compiled:
         if entries:
             automaton = ahocorasick.Automaton()
             for core, keys in entries.items():
-                automaton.add_word(core, (len(core), tuple(keys)))
+                # Per phrase, what a hit adds: when the phrase ends a word, every key, with the
+                # phrase itself as evidence; when a word goes on, only the prefix patterns,
+                # with the whole word. "question" also needs a sentence start.
+                closed = tuple((key, key == "question") for key, _ in keys)
+                opened = tuple((key, key == "question") for key, prefix in keys if prefix)
+                automaton.add_word(core, (len(core), core, closed, opened))
             automaton.make_automaton()
             self._automaton = automaton
 
@@ -202,25 +207,23 @@ class _Compiled:
         if self._automaton is None:
             return found
         n = len(text)
-        for end_index, (length, keys) in self._automaton.iter(text):
+        for end_index, (length, core, closed, opened) in self._automaton.iter(text):
             start = end_index - length + 1
-            if start > 0:
-                before = text[start - 1]
-                if before.isalnum() or before in _WORD_EXTRA:
-                    continue
+            if start and ((before := text[start - 1]).isalnum() or before in _WORD_EXTRA):
+                continue
             end = end_index + 1
             if end < n and ((after := text[end]).isalnum() or after in _WORD_EXTRA):
-                closed = False
-                word_end = _WORD_TAIL.match(text, end).end()  # type: ignore[union-attr]
+                if not opened:
+                    continue
+                keys = opened
+                evidence = text[start : _WORD_TAIL.match(text, end).end()]  # type: ignore[union-attr]
             else:
-                closed = True
-                word_end = end
-            for key, prefix in keys:
-                if not (closed or prefix):
+                keys = closed
+                evidence = core  # == text[start:end]
+            for key, question in keys:
+                if question and not _at_sentence_start(text, start):
                     continue
-                if key == "question" and not _at_sentence_start(text, start):
-                    continue
-                found.setdefault(key, []).append(text[start:word_end] if prefix else text[start:end])
+                found.setdefault(key, []).append(evidence)
         return found
 
 

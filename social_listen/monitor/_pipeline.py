@@ -304,7 +304,11 @@ class Enricher:
             results = [score(text, language=lang) for text, lang in zip(texts, languages, strict=True)]
         else:
             results = [
-                score(text, language=lang, spans=sorted(s for spans in brand_spans.values() for s in spans))
+                score(
+                    text,
+                    language=lang,
+                    spans=sorted(s for spans in brand_spans.values() for s in spans) if brand_spans else (),
+                )
                 for text, lang, (brand_spans, _) in zip(texts, languages, found, strict=True)
             ]
         detect = self.intent.detect
@@ -344,16 +348,21 @@ class Enricher:
     ) -> Mention:
         """The enriched copy from the stages' results, plus reach, influence and urgency."""
         text, capped = prepared
-        flags = set(mention.flags - _OWN_FLAGS)
-        if capped:
-            flags.add(TEXT_CAPPED)
         brands = mention.brands
-        if found is not None:
-            brand_spans, scan_flags = found
-            flags -= _SCAN_FLAGS
-            flags |= scan_flags
-            brands = tuple(sorted(brand_spans))
-        flags |= result.flags
+        if not (mention.flags or capped or result.flags or (found is not None and found[1])):
+            flags: set[str] | frozenset[str] = frozenset()  # the common case: no flag at all
+            if found is not None:
+                brands = tuple(sorted(found[0]))
+        else:
+            flags = set(mention.flags - _OWN_FLAGS)
+            if capped:
+                flags.add(TEXT_CAPPED)
+            if found is not None:
+                brand_spans, scan_flags = found
+                flags -= _SCAN_FLAGS
+                flags |= scan_flags
+                brands = tuple(sorted(brand_spans))
+            flags |= result.flags
         influence = self.influence.score(mention)
         update: dict[str, object] = {
             "detected_language": guess.language,
