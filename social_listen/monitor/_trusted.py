@@ -1,12 +1,12 @@
 """Frozen core models built from values already known to be valid, at a fraction of the cost.
 
-The enrichment builds four small models per mention (intent, reach, influence, urgency) from
-values it computed itself. pydantic's ``model_construct`` skips validation but still walks
-every field's aliases and defaults on each call, about three times the cost of setting the
-instance state directly. :func:`trusted_builder` returns a function that sets exactly the
+The enrichment builds five small models per mention (sentiment, intent, reach, influence,
+urgency) from values it computed itself. pydantic's ``model_construct`` skips validation but
+still walks every field's aliases and defaults on each call, about three times the cost of
+setting the instance state directly. :func:`trusted_builder` returns a function that sets exactly the
 state ``model_construct`` sets when every field is passed (``__dict__`` in field order, every
-field in the fields-set, no extra, no private state), through the pickling protocol
-(``__setstate__``). It compares the two once per class and falls back to ``model_construct``
+field in the fields-set, no extra, no private state: the four slots of the pickled state,
+``__getstate__``). It compares the two once per class and falls back to ``model_construct``
 if pydantic's instance state ever differs. :func:`trusted_copy` is ``model_copy(update=...)``
 the same way (the enriched copy of each mention).
 """
@@ -21,6 +21,8 @@ from pydantic import BaseModel
 __all__ = ["trusted_builder", "trusted_copy"]
 
 M = TypeVar("M", bound=BaseModel)
+
+_set = object.__setattr__  # frozen models refuse their own __setattr__
 
 
 def trusted_builder(cls: type[M], **example: Any) -> Callable[..., M]:
@@ -46,19 +48,14 @@ def trusted_builder(cls: type[M], **example: Any) -> Callable[..., M]:
     names = tuple(cls.model_fields)
     fields_set = frozenset(names)
     new = cls.__new__
-    set_state = cls.__setstate__
 
     def build(**values: Any) -> M:
         built = new(cls)
-        set_state(
-            built,
-            {
-                "__dict__": values,
-                "__pydantic_fields_set__": set(fields_set),
-                "__pydantic_extra__": None,
-                "__pydantic_private__": None,
-            },
-        )
+        # What model_construct (and __setstate__) set, without their per-call lookups.
+        _set(built, "__dict__", values)
+        _set(built, "__pydantic_fields_set__", set(fields_set))
+        _set(built, "__pydantic_extra__", None)
+        _set(built, "__pydantic_private__", None)
         return built
 
     if (
@@ -91,13 +88,8 @@ def trusted_copy(model: M, update: Mapping[str, Any]) -> M:
         return model.model_copy(update=update)
     cls = type(model)
     copied = cls.__new__(cls)
-    cls.__setstate__(
-        copied,
-        {
-            "__dict__": {**model.__dict__, **update},
-            "__pydantic_fields_set__": model.__pydantic_fields_set__ | update.keys(),
-            "__pydantic_extra__": None,
-            "__pydantic_private__": None,
-        },
-    )
+    _set(copied, "__dict__", {**model.__dict__, **update})
+    _set(copied, "__pydantic_fields_set__", model.__pydantic_fields_set__ | update.keys())
+    _set(copied, "__pydantic_extra__", None)
+    _set(copied, "__pydantic_private__", None)
     return copied
