@@ -119,12 +119,14 @@ def english_rules() -> LexiconRules:
     negations = set(NEGATE) | {"no", "neither", "nor", "nobody", "noone", "hardly"}
     return LexiconRules(
         language="en",
-        lexicon={**vader_lexicon(), **SPECIAL_CASES},  # VADER's idioms ("yeah right", "the shit")
+        # VADER's idioms ("yeah right", "the shit"); its booster phrases ("kind of") are phrases
+        # without valence of their own that dampen the next word, as in the reference.
+        lexicon={**vader_lexicon(), **SPECIAL_CASES, **dict.fromkeys(_BOOSTER_PHRASES, 0.0)},
         negations=frozenset(negations),
         negation_markers=("n't",),
-        boosters={k: v for k, v in BOOSTER_DICT.items() if " " not in k},
+        boosters=dict(BOOSTER_DICT),
         contrasts=frozenset({"but", "however"}),
-        method="vader-social-en-v2",
+        method="vader-social-en-v3",
         verb_senses={"like": _LIKE_CUES},
         irrealis=frozenset({"if", "unless", "whether"}),
         modals=_MODALS,
@@ -132,7 +134,16 @@ def english_rules() -> LexiconRules:
             ["pretty", "super", "damn", "bloody", "wicked", "crazy", "terribly", "ridiculously", "dead"]
         ),
         slang=english_slang(),
+        laughter=_LAUGHTER,
+        politeness=frozenset(["please", "pls", "plz"]),
     )
+
+
+# Laughter marks a joking or softening tone ("they cancelled lmao"), not an evaluation.
+_LAUGHTER = frozenset(
+    """lol lols lolz lolol lmao lmfao rofl roflmao ha hah heh haha hahah hahaha hehe hehehe""".split()  # noqa: SIM905
+)
+_BOOSTER_PHRASES = tuple(k for k in BOOSTER_DICT if " " in k)  # kind of, sort of, just enough
 
 
 # Modals that make the rest of their clause hypothetical; "can"/"will" state ability or plans
@@ -230,4 +241,11 @@ def with_terms(rules: LexiconRules, terms: Mapping[str, float]) -> LexiconRules:
             )
         key = fold_diacritics(term) if rules.fold else term.lower()
         lexicon[key] = float(value)
-    return replace(rules, lexicon=lexicon, method=rules.method + "+terms")
+    keys = frozenset(fold_diacritics(t) if rules.fold else t.lower() for t in terms)
+    return replace(  # a user's term wins over the rules that mute a word
+        rules,
+        lexicon=lexicon,
+        laughter=rules.laughter - keys,
+        politeness=rules.politeness - keys,
+        method=rules.method + "+terms",
+    )

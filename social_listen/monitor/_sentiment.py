@@ -105,7 +105,7 @@ class RuleAnalyzer:
         language: ``en``, ``hu`` or ``ro`` when ``rules`` is not given.
         terms: Domain terms added to the lexicon, valence in [-4, 4].
         disable: Rule names (see ``RULES``) to switch off, e.g. ``{"modals"}``; the method
-            name then records them (``vader-social-en-v2-modals``).
+            name then records them (``vader-social-en-v3-modals``).
 
     Raises:
         ConfigError: For an unknown language or rule name.
@@ -116,7 +116,7 @@ class RuleAnalyzer:
         >>> RuleAnalyzer(language="en", terms={"laggy": -2.0}).polarity("so laggy") < 0
         True
         >>> RuleAnalyzer(language="en", disable={"modals"}).method
-        'vader-social-en-v2-modals'
+        'vader-social-en-v3-modals'
     """
 
     def __init__(

@@ -41,6 +41,7 @@ __all__ = ["RULES", "LexiconRules", "RuleEngine", "clean_text", "emoji_valences"
 RULES: tuple[str, ...] = (
     "clean_text",  # undo double escaping (\u2019, &amp;), unify apostrophes
     "handles_urls",  # drop @handles and URLs before scoring
+    "glued_words",  # "night.Hope", "January...happy": words glued by punctuation are split
     "emoji",  # emoji sequences as tokens with valences
     "emoticons",  # :D, xD, :P and emoticons glued to a word ("great:)")
     "elongation",  # sooo goooood -> emphasised good
@@ -55,6 +56,8 @@ RULES: tuple[str, ...] = (
     "word_senses",  # "like" is a verb only after a subject or auxiliary
     "intensifiers",  # "pretty bad", "super excited": pretty/super boost, carry nothing
     "names",  # lexicon words inside Title-Case names carry nothing
+    "laughter",  # lol, lmao, haha mark tone (joking, softening), not an evaluation
+    "politeness",  # please, pls: a politeness formula, not an evaluation
 )
 
 _PUNCT = string.punctuation
@@ -105,6 +108,10 @@ _CLAUSE_END = frozenset(",;:.!?")
 # the regex engine skip to candidates; it matches what ``(?<![\w@])@\w+`` matches.
 _URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|@(?<![\w@]@)\w+")
 _ELONGATED = re.compile(r"(\w)\1{2,}")
+# Sentence punctuation between two words typed without a space ("night.Hope", "it,but"): two
+# letters before it and two after (or "I"), so "U.S.", "p.m." and "can;t" stay whole.
+_GLUED = re.compile(r"(?<=[^\W\d_]{2})([.!?,;]+|\u2026)(?=[^\W\d_]{2}|I\b)")
+_QUOTES = '"\u201c\u201d'
 _CAMEL = re.compile(r"[A-Z]?[a-z\u00df-\u024f]+|[A-Z]+(?![a-z])|\d+")
 _SENTENCE_END = frozenset(".!?")
 _DECAYS = (1.0, 0.95, 0.9)  # a booster's weight one, two and three tokens before its word
@@ -140,6 +147,10 @@ class LexiconRules:
         slang: Informal words with their valence, looked up after the lexicon (which wins).
         intensifiers: Lexicon words that, right before another sentiment word, only
             intensify it ("pretty bad" is bad, not half pretty): there they act as a booster.
+        laughter: Laughter tokens (``lol``, ``haha``); with the ``laughter`` rule they carry
+            no valence, since they mark a joking or softening tone, not an evaluation.
+        politeness: Politeness formulas (``please``); with the ``politeness`` rule they carry
+            no valence ("please fix the app" is a request, not praise).
     """
 
     language: str
@@ -158,6 +169,8 @@ class LexiconRules:
     modals: frozenset[str] = frozenset()
     intensifiers: frozenset[str] = frozenset()
     slang: Mapping[str, float] = field(default_factory=dict)
+    laughter: frozenset[str] = frozenset()
+    politeness: frozenset[str] = frozenset()
     phrase_heads: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -223,6 +236,7 @@ class RuleEngine:
         self.disabled = frozenset(disable)
         on = {name: name not in self.disabled for name in RULES}
         self._clean, self._strip, self._emoji_on = on["clean_text"], on["handles_urls"], on["emoji"]
+        self._glued = on["glued_words"]
         self._emoticons_on, self._elongation = on["emoticons"], on["elongation"]
         self._hashtags, self._scope, self._contrast_on = on["hashtags"], on["negation_scope"], on["contrast"]
         self._caps, self._questions = on["caps"], on["questions"]
@@ -238,6 +252,11 @@ class RuleEngine:
         self._lex: Mapping[str, float] = (
             {**rules.slang, **rules.lexicon} if on["slang"] and rules.slang else rules.lexicon
         )
+        muted = (rules.laughter if on["laughter"] else frozenset()) | (
+            rules.politeness if on["politeness"] else frozenset()
+        )
+        if not muted.isdisjoint(self._lex):
+            self._lex = {k: v for k, v in self._lex.items() if k not in muted}
         self._g_dropping = on["slang"] and rules.language == "en"
         self._phrase_heads = frozenset(k.split()[0] for k in self._lex if " " in k)
         self._phrase_pairs = frozenset(tuple(k.split()[:2]) for k in self._lex if " " in k)
@@ -356,12 +375,31 @@ class RuleEngine:
             return None
         return parts
 
+    def _emoticon(self, raw: str) -> str | None:
+        """The lexicon emoticon a raw token is, if any.
+
+        As typed, inside quotes (``:)"``), or with its mouth repeated (``:)))``, ``:DDD``).
+        """
+        emoticons = self._emoticons
+        candidates = [raw]
+        if raw[0] in _QUOTES or raw[-1] in _QUOTES:
+            candidates.append(raw.strip(_QUOTES))
+        for candidate in candidates:
+            if candidate in emoticons or candidate.lower() in emoticons:
+                return candidate
+            if len(candidate) > 2 and candidate[-1] == candidate[-2]:
+                squeezed = candidate.rstrip(candidate[-1]) + candidate[-1]
+                if squeezed in emoticons or squeezed.lower() in emoticons:
+                    return squeezed
+        return None
+
     def _analyse(self, raw: str) -> tuple[_Entry, ...]:
         if self._emoticons_on:
-            lower = raw.lower()
-            if raw in self._emoticons or lower in self._emoticons:
-                value = self._lex.get(raw)
-                return ((raw, lower, lower, self._lex[lower] if value is None else value, False),)
+            emoticon = self._emoticon(raw)
+            if emoticon is not None:
+                lower = emoticon.lower()
+                value = self._lex.get(emoticon)
+                return ((emoticon, lower, lower, self._lex[lower] if value is None else value, False),)
             for size in (3, 2):
                 tail = raw[-size:]
                 if (
@@ -422,6 +460,8 @@ class RuleEngine:
             text = _URL_OR_HANDLE.sub(" ", text)
         if self._emoji_on:
             text = space_emoji(text)
+        if self._glued:
+            text = _GLUED.sub(r"\1 ", text)
         if text == raw:
             cached = self._analysed(raw)
         else:
@@ -440,7 +480,7 @@ class RuleEngine:
         out = []
         for k, (word, lower, key, valence, negator) in enumerate(entries):
             final = k == len(entries) - 1
-            title = word.istitle() and len(word) > 1
+            title = word.istitle() and len(word) > 1 and word[0].isalpha()  # ":D" is no name
             upper = word.isupper() and word not in self._emoticons and lower not in self._emoticons
             flags = self._flags(
                 lower, key, negator=negator, upper=upper, title=title, question=question and final

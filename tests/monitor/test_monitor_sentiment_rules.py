@@ -38,6 +38,10 @@ CASES: list[tuple[str, str, Callable[[float], bool]]] = [
     ("emoji", "my order 💔", _negative),
     ("emoticons", "the delivery came :D", _positive),
     ("emoticons", "arrived broken:(", lambda s: s < EN.polarity("arrived broken")),
+    ("emoticons", "the delivery came :)))", _positive),  # a repeated mouth
+    ("emoticons", '"the delivery came :D"', _positive),  # an emoticon inside quotes
+    ("glued_words", "New episodes in January...happy camper", _positive),
+    ("glued_words", "Delivered at night.Happy with it", _positive),
     ("elongation", "goooood", _positive),
     ("hashtags", "#notgood", _negative),
     ("hashtags", "#NotHappy with the update", _negative),
@@ -61,6 +65,10 @@ CASES: list[tuple[str, str, Callable[[float], bool]]] = [
     ("modals", "it would have been nice", lambda s: 0 < s < EN.polarity("it has been nice")),
     ("word_senses", "Looks like rain tomorrow", _neutral),
     ("names", "Watching the Super Bowl at Best Buy tonight", _neutral),
+    ("laughter", "they cancelled my order lmao", _negative),
+    ("laughter", "lol the app crashed again", _negative),
+    ("politeness", "please fix the app", _neutral),
+    ("politeness", "pls add a dark mode", _neutral),
 ]
 
 
@@ -103,8 +111,31 @@ def test_unknown_rule_name_is_refused() -> None:
 
 
 def test_method_name_records_disabled_rules() -> None:
-    assert EN.method == "vader-social-en-v2"
-    assert RuleAnalyzer(language="en", disable={"slang", "caps"}).method == "vader-social-en-v2-slang-caps"
+    assert EN.method == "vader-social-en-v3"
+    assert RuleAnalyzer(language="en", disable={"slang", "caps"}).method == "vader-social-en-v3-slang-caps"
+
+
+def test_an_emoticon_is_no_name() -> None:
+    # ":D" is title-case text, but it ends a run of Title-Case words as a smile, not a name.
+    assert _positive(EN.polarity("and the 17th is Star Wars Day :D"))
+
+
+def test_kind_of_dampens_the_next_word_and_carries_no_valence() -> None:
+    # VADER reads "kind of" as a dampener; "kind" alone is still a kind word.
+    assert EN.polarity("it was sad") < EN.polarity("it was kind of sad") < 0
+    assert 0 < EN.polarity("kind of good") < EN.polarity("good")
+    assert EN.polarity("a kind man") > 0
+
+
+def test_collocations_and_idioms_of_the_slang_list() -> None:
+    assert _neutral(EN.polarity("pretty much done with the setup"))
+    assert _positive(EN.polarity("looking forward to the update"))
+    assert _negative(EN.polarity("who cares about the update"))
+
+
+def test_domain_terms_win_over_muted_words() -> None:
+    assert EN.polarity("lol") == 0.0
+    assert RuleAnalyzer(language="en", terms={"lol": 1.5}).polarity("lol") > 0
 
 
 def test_other_languages_take_the_same_switches() -> None:
