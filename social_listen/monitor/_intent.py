@@ -28,13 +28,13 @@ INTENT_LABELS = ("complaint", "question", "praise", "purchase", "crisis", "spam"
 CRISIS_KINDS = ("legal", "safety", "recall", "outage")
 INTENT_LANGUAGES = ("en", "hu", "ro")
 _CRISIS_KEYS = tuple((f"crisis.{kind}", kind) for kind in CRISIS_KINDS)
+_NOT_CRISIS = frozenset({"complaint", "question", "praise", "purchase", "spam"})
 _KEYS = ("complaint", "question", "praise", "purchase", "spam", *(f"crisis.{k}" for k in CRISIS_KINDS))
 _GREETING = r"(?:(?:@\w+|hey|hi|hello|szia|sziasztok|hello|salut|buna|bună)[,!:]?\s+){0,3}"
 _URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.-])[\w-]++\.(?:com|net|org|example|ly|io|ro|hu)\b\S*")
 _HASHTAG = re.compile(r"#\w+")
 _QUESTION_MARK = re.compile(r"\?(?:\s|$|[!\"')\]])")
-_MONEY_EMOJI = re.compile(r"[💰💸🤑🔥🚀💎]")
-_MONEY_CHARACTERS = "💰💸🤑🔥🚀💎"  # _MONEY_EMOJI's characters, counted without a regex pass
+_MONEY_CHARACTERS = "💰💸🤑🔥🚀💎"  # counted one by one: one str.count each, no regex pass
 _SHOUT = re.compile(r"!{3,}|\b[A-Z]{4,}\b")
 _PERCENT = re.compile(r"\d+\s?%")
 
@@ -97,7 +97,7 @@ def _has_other_signal(cleaned: str) -> bool:
     The cheap substring tests say when a pattern cannot match (``_URL`` needs a scheme,
     ``www.`` or a known domain; ``_PERCENT`` a ``%``; three hashtags three ``#``).
     """
-    if ("://" in cleaned or "www." in cleaned or _TLD.search(cleaned)) and _URL.search(cleaned):
+    if _may_hold_url(cleaned) and _URL.search(cleaned):
         return True
     if cleaned.count("#") >= 3 and len(_HASHTAG.findall(cleaned)) >= 3:
         return True
@@ -311,13 +311,14 @@ class IntentDetector:
 
     @staticmethod
     def _spam_signals(cleaned: str, spam_hits: Sequence[str], repeated: set[str]) -> int:
+        # Each regex runs only when its cheap pre-check (as in _has_other_signal) passes.
         signals = len(spam_hits) + (1 if repeated else 0)
-        signals += 1 if _URL.search(cleaned) else 0
-        signals += 1 if len(_HASHTAG.findall(cleaned)) >= 3 else 0
+        signals += 1 if _may_hold_url(cleaned) and _URL.search(cleaned) else 0
+        signals += 1 if cleaned.count("#") >= 3 and len(_HASHTAG.findall(cleaned)) >= 3 else 0
         if not cleaned.isascii():
-            signals += 1 if len(_MONEY_EMOJI.findall(cleaned)) >= 3 else 0
+            signals += 1 if sum(map(cleaned.count, _MONEY_CHARACTERS)) >= 3 else 0  # = len(findall)
         signals += 1 if _may_shout(cleaned) and _SHOUT.search(cleaned) else 0
-        signals += 1 if _PERCENT.search(cleaned) else 0
+        signals += 1 if "%" in cleaned and _PERCENT.search(cleaned) else 0
         return signals
 
     def detect(self, text: str, *, language: str | None, sentiment: float | None = None) -> Intent:
@@ -349,7 +350,11 @@ class IntentDetector:
         complaint = hits.get("complaint", [])
         praise = hits.get("praise", [])
         purchase = hits.get("purchase", [])
-        crisis = [f"{kind}: {hit}" for key, kind in _CRISIS_KEYS if key in hits for hit in hits[key]]
+        crisis = (
+            [f"{kind}: {hit}" for key, kind in _CRISIS_KEYS if key in hits for hit in hits[key]]
+            if not hits.keys() <= _NOT_CRISIS
+            else ()
+        )
 
         if complaint:
             evidence["complaint"] = tuple(complaint)
