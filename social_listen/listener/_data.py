@@ -39,6 +39,25 @@ MentionData: TypeAlias = MentionStore | Iterable[Mention]
 """A store, or mentions (a list, a generator) to analyse in an in-memory store."""
 
 _BATCH = 5000
+_TAG_DIMS = frozenset(("brand", "term", "hashtag", "link", "intent"))
+_ORDER_FREE = frozenset(
+    (
+        "count",
+        "count_scored",
+        "count_negative",
+        "count_neutral",
+        "count_positive",
+        "distinct_authors",
+        "sum_engagement",
+        "sum_likes",
+        "sum_shares",
+        "sum_views",
+        "max_influence",
+        "max_urgency",
+        "first_at",
+        "last_at",
+    )
+)
 _DAY_US = 86_400_000_000
 _MAX_SPLIT_BUCKETS = 400
 _FIRST_WINDOW = timedelta(days=1)
@@ -125,12 +144,22 @@ def aggregate(
     Grouping by the brand (or intent) restricted to one value gives exactly the same rows (one
     value per group) and lets the database join the tags instead of testing every candidate
     row against a list of mention ids, which is much faster in SQLite on time buckets and
-    terms. The extra columns are dropped from the result.
+    tags (terms, hashtags). Grouped by mention columns only (authors, sources...) or not at
+    all, the id list is faster: SQLite reads the mentions in id order instead of seeking one
+    per tag row in time order (at 1M: a brand's distinct authors 0.76 s instead of 1.17 s);
+    that form is used when the metrics do not depend on the order rows are read in (counts,
+    integer sums, extremes: a float sum could differ in its last bit). The extra columns are
+    dropped from the result.
     """
+    joins = (
+        "bucket" in by
+        or any(dim in _TAG_DIMS for dim in by)
+        or any(metric not in _ORDER_FREE for metric in metrics)
+    )
     extra = tuple(
         dim
         for dim, field in (("brand", "brands"), ("intent", "intents"))
-        if where is not None and len(getattr(where, field)) == 1 and dim not in by
+        if joins and where is not None and len(getattr(where, field)) == 1 and dim not in by
     )
     if not extra:
         return store.aggregate(metrics, by=by, where=where, **options)
