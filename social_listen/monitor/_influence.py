@@ -154,7 +154,8 @@ class InfluenceModel:
         author = mention.author
         followers = author.followers if author else None
         verified = bool(author.verified) if author else False
-        engagement = mention.metrics.engagement
+        m = mention.metrics
+        engagement = (m.likes or 0) + (m.shares or 0) + (m.replies or 0) + (m.quotes or 0)  # m.engagement
         f = min(1.0, math.log10(1 + (followers or 0)) / self._followers_log)
         e = min(1.0, math.log10(1 + engagement) / self._engagement_log)
         value = (

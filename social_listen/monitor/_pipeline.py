@@ -316,8 +316,9 @@ class Enricher:
             detect(text, language=lang, sentiment=result.sentiment.score)
             for text, lang, result in zip(texts, languages, results, strict=True)
         ]
+        assemble = self._assemble
         return [
-            self._assemble(
+            assemble(
                 mentions[i],
                 prepared=prepared[i],
                 guess=guesses[i],

@@ -48,6 +48,8 @@ def test_influence_formula_and_bounds() -> None:
     nobody = model.score(mention())
     assert nobody.value == 0.0
     assert nobody.inputs == {"followers": None, "engagement": 0, "verified": False}
+    engaged = mention(metrics=Metrics(likes=3, shares=None, replies=7, quotes=1, views=100))
+    assert InfluenceModel().score(engaged).inputs["engagement"] == engaged.metrics.engagement == 11
     star = model.score(
         mention(author=Author(handle="s", followers=10_000_000, verified=True), metrics=Metrics(likes=10_000))
     )
