@@ -264,7 +264,8 @@ def series_of(
         for record in result.to_records():
             record["distinct_authors"] = 0
             by_key[(record["bucket"], record.get(by) if by else None)] = record
-        seen = aggregate(store, ("distinct_authors",), by=("bucket", *dims), freq=freq, tz=tz, where=current)
+        # Counted a bucket at a time: a bucket's mentions are read in id order.
+        seen = per_bucket(store, ("distinct_authors",), by=dims, freq=freq, tz=tz, where=current)
         for bucket, *grouped, count in seen:
             found = by_key.get((bucket, grouped[0] if dims else None))
             if found is not None:
