@@ -128,11 +128,13 @@ def _brand_function(brands: object) -> _BrandFn | None:
         return None
     if isinstance(brands, MentionScanner):
         scanner = brands
-        quick_match = getattr(brands, "match", None)
+        # MatcherSet.may_match is the cheap first step of a match (no trigger word: no match);
+        # another scanner's plain match serves the same way.
+        quick_match = getattr(brands, "may_match", None) or getattr(brands, "match", None)
 
         def scan(mention: Mention, text: str) -> tuple[BrandSpans, frozenset[str]]:
             # A full scan (spans, lookalike pass) costs several plain matches; run it only when
-            # a brand matched or when a lookalike is possible (Greek/Cyrillic letters, spaced
+            # a brand may match or when a lookalike is possible (Greek/Cyrillic letters, spaced
             # letters such as "a c m e", invisible characters).
             if callable(quick_match) and not quick_match(mention) and not _may_be_lookalike(text):
                 return {}, frozenset()

@@ -224,6 +224,20 @@ class MatcherSet:
         run = Run(self, doc, doc.words, token_words=token_words if doc.words is words else None)
         return [self._names[i] for i in self._matching(run)]
 
+    def may_match(self, item: Mention | str) -> bool:
+        """Whether any query may match ``item``: ``False`` is certain, ``True`` is a maybe.
+
+        The cheap first step of :meth:`match` alone (no trigger word of any query occurs, the
+        common case); callers that :meth:`scan` the items that may match skip the full
+        :meth:`match` of those.
+
+        Examples:
+            >>> matcher = MatcherSet({"acme": "acme"})
+            >>> matcher.may_match("Loving my new phone"), matcher.may_match("Loving my ACME phone")
+            (False, True)
+        """
+        return self._certain_miss(item) is not True
+
     def _certain_miss(self, item: Mention | str) -> bool | str:
         """True when no query can match: no trigger atom occurs (the common case, kept lean).
 

@@ -232,3 +232,35 @@ def test_the_enriched_copy_is_the_one_model_copy_would_make() -> None:
     assert list(copied.__dict__) == list(reference.__dict__)
     assert enriched.model_fields_set >= reference.model_fields_set - {"flags"}
     assert Mention.model_validate_json(enriched.model_dump_json()) == enriched
+
+
+def test_the_pre_checks_skip_only_mentions_a_full_scan_finds_nothing_in() -> None:
+    from social_listen.query import BrandProfile, MatcherSet
+
+    matcher = MatcherSet([BrandProfile(name="Acme", handles=["@acme"]), BrandProfile(name="Globex Corp")])
+    texts = [
+        "nothing here at all",
+        "Acme is great",
+        "acmee is great",
+        "love globex corp and @acme",
+        "a c m e is awful",
+        "Аcme with a Cyrillic A",
+        "A\u200bcme",
+        "globex jobs",
+        "#acme",
+    ]
+    mentions = [mention(i, text) for i, text in enumerate(texts)]
+
+    class ScanOnly:  # a scanner without may_match: its plain match is the pre-check
+        def scan(self, item: Mention) -> object:
+            return matcher.scan(item)
+
+        def match(self, item: Mention) -> list[str]:
+            return matcher.match(item)
+
+    for brands in (matcher, ScanOnly()):
+        enriched = Enricher(brands=brands, terms=None).enrich_batch(mentions)  # type: ignore[arg-type]
+        for m, e in zip(mentions, enriched, strict=True):
+            full = matcher.scan(m)
+            assert e.brands == tuple(sorted(full.names)), m.text
+            assert {"lookalike", "obfuscated"} & e.flags == {"lookalike", "obfuscated"} & full.flags, m.text
