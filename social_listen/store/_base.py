@@ -631,18 +631,6 @@ class SQLStoreBase:
             >>> SQLiteStore(":memory:").aggregate(("count", "mean_sentiment"), by=("brand",)).rows
             ()
         """
-        if self.use_rollup and "bucket" not in by:
-            rolled = plan_rollup(metrics, by, where=where, dialect=self.dialect, order_by=order_by, top=top)
-            if rolled is not None:
-                if rolled.rollup_days is not None and not self._read_only:
-                    self._refresh_rollup(*rolled.rollup_days)
-                with self._read_tx() as cur:
-                    cur.execute(rolled.sql, rolled.params)
-                    rows = cur.fetchall()
-                utc = ZoneInfo("UTC")
-                return AggregateResult(
-                    columns=rolled.columns, rows=tuple(_clean_row(rolled.columns, r, utc) for r in rows)
-                )
         edges: list[int] = []
         zone_info = ZoneInfo("UTC")
         if "bucket" in by:
@@ -661,16 +649,24 @@ class SQLStoreBase:
                 since = since or from_us(int(low))
                 until = until or from_us(int(high) + 1)
             edges = bucket_edges(since, until, freq, tz)
-        plan = plan_aggregate(
-            metrics,
-            by,
-            where=where,
-            dialect=self.dialect,
-            languages=self.languages,
-            edges=edges,
-            order_by=order_by,
-            top=top,
-        )
+        plan = None
+        if self.use_rollup:
+            plan = plan_rollup(
+                metrics, by, where=where, dialect=self.dialect, order_by=order_by, top=top, edges=edges
+            )
+        if plan is None:
+            plan = plan_aggregate(
+                metrics,
+                by,
+                where=where,
+                dialect=self.dialect,
+                languages=self.languages,
+                edges=edges,
+                order_by=order_by,
+                top=top,
+            )
+        elif plan.rollup_days is not None and not self._read_only:
+            self._refresh_rollup(*plan.rollup_days)
         if where is not None and where.text is not None:
             self._before_text_query()
         with self._read_tx() as cur:

@@ -17,6 +17,7 @@ one statement, so its answer equals the plan without the rollup whatever the ref
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -45,7 +46,10 @@ __all__ = [
 DAY_US = 86_400_000_000
 """Microseconds in a UTC day; a rollup day is ``ts // DAY_US``."""
 
-_DAY_SQL = f"CASE WHEN ts >= 0 THEN ts / {DAY_US} ELSE (ts + 1) / {DAY_US} - 1 END"  # floor in SQL
+HOUR_US = 3_600_000_000
+_FLOOR_DAY = "CASE WHEN {ts} >= 0 THEN {ts} / DAY ELSE ({ts} + 1) / DAY - 1 END".replace("DAY", str(DAY_US))
+_DAY_SQL = _FLOOR_DAY.format(ts="ts")  # the UTC day of ``ts``, rounded down like Python's //
+_HOUR_OF_DAY = f"CAST((m.ts - {DAY_US} * {_FLOOR_DAY.format(ts='m.ts')}) / {HOUR_US} AS TEXT)"
 
 ROLLUP_KINDS: dict[str, str | None] = {
     "source": "m.source",
@@ -114,10 +118,11 @@ def _refresh_statements(dialect: Dialect) -> list[str]:
     names = ", ".join(_PARTIALS)
     exprs = ", ".join(expr.format(real=dialect.real) for expr in _PARTIALS.values())
     kinds = " UNION ALL ".join(f"SELECT '{kind}' AS k" for kind in ("", *_COLUMN_KINDS))
+    kinds += " UNION ALL SELECT 'hour'"  # hourly totals: value = the hour of the UTC day
     value = (
         "CASE kk.k "
         + " ".join(f"WHEN '{kind}' THEN {ROLLUP_KINDS[kind]}" for kind in _COLUMN_KINDS)
-        + " ELSE NULL END"
+        + f" WHEN 'hour' THEN {_HOUR_OF_DAY} ELSE NULL END"
     )
     tag_kinds = ", ".join(f"'{kind}'" for kind in _TAG_KINDS)
     out = []
@@ -179,23 +184,32 @@ def plan_rollup(
     dialect: Dialect,
     order_by: Sequence[str],
     top: int | None,
+    edges: Sequence[int] = (),
 ) -> AggregatePlan | None:
     """The aggregate read from the rollup where it can be, or ``None`` (use the usual plan).
 
-    Eligible: no ``bucket``; metrics other than ``distinct_authors``; ``by`` at most one
-    rollup kind plus ``brand``; a filter of only ``since``, ``until``, ``brands`` (any brands
-    when ``brand`` is grouped, else at most one) and the grouped kind's own field (``terms``
-    when grouping by term, ``sources`` by source...); and at least one whole UTC day in the
-    period. The whole days come from ``rollup_daily`` except dirty ones; the partial first and
-    last day and the dirty days are aggregated from the base tables; both halves are combined.
+    Eligible: metrics other than ``distinct_authors``; a filter of only ``since``, ``until``,
+    ``brands`` (any brands when ``brand`` is grouped, else at most one) and the grouped kind's
+    own field (``terms`` when grouping by term, ``sources`` by source...); at least one whole
+    UTC day in the period; and either ``by`` at most one rollup kind plus ``brand``, or ``by``
+    ``bucket`` (plus ``brand``) with every bucket edge (``edges``) on a whole UTC hour after
+    1970 (hour, day, week, month buckets in UTC or any zone whose offset is whole hours). The
+    whole days come from ``rollup_daily`` except dirty ones; the partial first and last day and
+    the dirty days are aggregated from the base tables; both halves are combined.
     """
     _check_names(metrics, by)
-    if "bucket" in by or any(name not in _ROLLUP_METRICS for name in metrics):
+    if any(name not in _ROLLUP_METRICS for name in metrics):
         return None
-    kinds = [name for name in by if name != "brand"]
-    if len(kinds) > 1 or any(name not in ROLLUP_KINDS for name in kinds):
-        return None
-    kind = kinds[0] if kinds else ""
+    bucketed = "bucket" in by
+    kinds = [name for name in by if name not in ("brand", "bucket")]
+    if bucketed:
+        if kinds or not edges or edges[0] < 0 or math.gcd(*edges) % HOUR_US:
+            return None
+        kind = "hour"
+    else:
+        if len(kinds) > 1 or any(name not in ROLLUP_KINDS for name in kinds):
+            return None
+        kind = kinds[0] if kinds else ""
     field = _KIND_FILTER.get(kind)
     used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
     if used - {"since", "until", "brands", *([field] if field else [])}:
@@ -227,8 +241,9 @@ def plan_rollup(
             r_parts.append(f"r.day {op} ?")
             r_params.append(day)
     r_parts.append("NOT EXISTS (SELECT 1 FROM rollup_dirty dd WHERE dd.day = r.day)")
+    r_value = f"r.day * {DAY_US} + CAST(r.value AS BIGINT) * {HOUR_US}" if bucketed else "r.value"
     rollup_sql = (
-        "SELECT r.brand AS b, r.value AS v, "
+        f"SELECT r.brand AS b, {r_value} AS v, "
         + ", ".join(f"r.{alias} AS {alias}" for alias in partials)
         + " FROM rollup_daily r WHERE "
         + " AND ".join(r_parts)
@@ -243,9 +258,7 @@ def plan_rollup(
     if until is not None and last is not None and last * DAY_US < until:
         ranges.append("SELECT CAST(? AS BIGINT) AS lo, CAST(? AS BIGINT) AS hi")
         raw_params += [last * DAY_US, until]
-    dirty = (
-        f"SELECT dd.day * {DAY_US} AS lo, dd.day * {DAY_US} + {DAY_US} AS hi FROM rollup_dirty dd WHERE 1=1"
-    )
+    dirty = f"SELECT dd.day * {DAY_US} AS lo, (dd.day + 1) * {DAY_US} AS hi FROM rollup_dirty dd WHERE 1=1"
     for op, day in ((">=", first), ("<", last)):
         if day is not None:
             dirty += f" AND dd.day {op} ?"
@@ -261,7 +274,9 @@ def plan_rollup(
             parts.append(_in("bt.value", brands, raw_params))
         b_expr = "bt.value"
     column = ROLLUP_KINDS.get(kind)
-    if column is not None:
+    if bucketed:
+        v_expr = f"(m.ts / {HOUR_US}) * {HOUR_US}"  # edges[0] >= 0: every time read is too
+    elif column is not None:
         v_expr = column
         if values:
             parts.append(_in(column, values, raw_params))
@@ -279,8 +294,18 @@ def plan_rollup(
         + " GROUP BY 1, 2"
     )
 
-    dims = [("q.b" if name == "brand" else "q.v") for name in by]
-    group = [f"{expr} AS d{i}" for i, expr in enumerate(dims)]
+    union = f"({rollup_sql} UNION ALL {raw_sql})"
+    if bucketed:
+        # Hour slots (a few per bucket) find their bucket in sl_buckets, as the slot plan does.
+        lookup = "(SELECT MAX(bk.start_us) FROM sl_buckets bk WHERE bk.start_us <= u.v)"
+        union = f"(SELECT {lookup} AS t, u.* FROM {union} u)"
+        dims = ["q.t", *(["q.b"] if grouped_brand else [])]
+        columns: tuple[str, ...] = ("bucket", *(["brand"] if grouped_brand else []), *metrics)
+    else:
+        dims = [("q.b" if name == "brand" else "q.v") for name in by]
+        columns = (*by, *metrics)
+    aliases = ["bucket" if dim == "q.t" else f"d{i}" for i, dim in enumerate(dims)]
+    group = [f"{expr} AS {alias}" for expr, alias in zip(dims, aliases, strict=True)]
     outer = []
     for i, name in enumerate(metrics):
         combine = _METRIC_SQL[name][2]
@@ -288,11 +313,11 @@ def plan_rollup(
         if not by and name in ("count", "count_scored"):
             combine = f"COALESCE({combine}, 0)"  # COUNT of no rows is 0, a SUM of none is NULL
         outer.append(f"{combine} AS v{i}")
-    sql = f"SELECT {', '.join([*group, *outer])} FROM ({rollup_sql} UNION ALL {raw_sql}) q"
+    sql = f"SELECT {', '.join([*group, *outer])} FROM {union} q"
     if dims:
         sql += " GROUP BY " + ", ".join(dims)
     params = r_params + raw_params
-    columns = (*by, *metrics)
-    aliases = [f"d{i}" for i in range(len(by))] + [f"v{i}" for i in range(len(metrics))]
+    aliases += [f"v{i}" for i in range(len(metrics))]
     sql = order_and_limit(sql, params, columns, aliases, len(metrics), order_by=order_by, top=top)
-    return AggregatePlan(sql=sql, params=params, columns=columns, edges=[], rollup_days=(first, last))
+    days = (first, last)
+    return AggregatePlan(sql=sql, params=params, columns=columns, edges=list(edges), rollup_days=days)

@@ -315,7 +315,17 @@ _V6 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+_V7 = Migration(
+    7,
+    "reports: hourly totals in the daily rollup (kind 'hour')",
+    common=(
+        # Days refreshed by schema 6 lack the hourly rows: mark them dirty to be rebuilt.
+        "INSERT INTO rollup_dirty (day, gen) SELECT DISTINCT day, 1 FROM rollup_daily WHERE 1 = 1 "
+        "ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 """Every schema step, oldest first."""
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -22,8 +22,9 @@ from social_listen.core import (
     SourceState,
     StoreError,
 )
-from social_listen.store import Filter, SQLiteStore, _rollup
+from social_listen.store import SCHEMA_VERSION, Filter, SQLiteStore, _rollup
 from social_listen.store._rollup import plan_rollup
+from social_listen.store._sql import bucket_edges
 
 ALL_METRICS = (
     "count",
@@ -137,12 +138,39 @@ def _requests() -> Iterator[tuple[tuple[str, ...], tuple[str, ...], Filter, tupl
             yield metrics, by, Filter(**fields, **period), order_by, top
 
 
+# Time series served by the rollup's hourly rows: bucket edges on whole UTC hours.
+BUCKETED: list[tuple[tuple[str, ...], tuple[str, ...], str, str, dict[str, Any]]] = [
+    (ALL_METRICS, ("bucket",), "day", "UTC", {}),
+    (("count", "mean_sentiment", "last_at"), ("bucket", "brand"), "day", "Europe/Bucharest", {}),
+    (("count", "count_negative"), ("bucket", "brand"), "week", "America/New_York", {"brands": ("acme",)}),
+    (("count", "sum_reach"), ("bucket",), "6hour", "UTC", {"brands": ("globex",)}),
+    (("count", "mean_urgency"), ("bucket",), "hour", "Europe/Bucharest", {}),
+    (("count",), ("brand", "bucket"), "month", "UTC", {"brands": ("acme", "globex")}),
+]
+
+
+def _bucketed() -> Iterator[tuple[tuple[str, ...], tuple[str, ...], Filter, dict[str, Any]]]:
+    for metrics, by, freq, tz, fields in BUCKETED:
+        for period in PERIODS:
+            yield metrics, by, Filter(**fields, **period), {"freq": freq, "tz": tz}
+
+
 def assert_parity(store: Any) -> int:
     """Every request answered with the rollup equals the plan without it; returns rows compared."""
     compared = 0
-    for metrics, by, where, order_by, top in _requests():
-        assert plan_rollup(metrics, by, where=where, dialect=store.dialect, order_by=order_by, top=top)
-        kwargs: dict[str, Any] = {"by": by, "where": where, "order_by": order_by, "top": top}
+    requests = [
+        (metrics, by, where, {"order_by": order_by, "top": top})
+        for metrics, by, where, order_by, top in _requests()
+    ]
+    for metrics, by, where, options in [*requests, *_bucketed()]:
+        if "freq" in options and where.since is not None and where.until is not None:
+            edges = bucket_edges(where.since, where.until, options["freq"], options["tz"])
+            assert plan_rollup(
+                metrics, by, where=where, dialect=store.dialect, order_by=(), top=None, edges=edges
+            )
+        elif "freq" not in options:
+            assert plan_rollup(metrics, by, where=where, dialect=store.dialect, **options)
+        kwargs: dict[str, Any] = {"by": by, "where": where, **options}
         store.use_rollup = True
         rolled = store.aggregate(metrics, **kwargs)
         store.use_rollup = False
@@ -279,6 +307,17 @@ def test_ineligible_requests_take_the_usual_plan(store: Any) -> None:
             plan_rollup(metrics, by, where=Filter(**fields, **period), dialect=dialect, order_by=(), top=None)
             is None
         )
+    for freq, tz, by in (
+        ("15minute", "UTC", ("bucket",)),
+        ("day", "Asia/Kolkata", ("bucket",)),  # edges at :30
+        ("day", "UTC", ("bucket", "source")),
+    ):
+        edges = bucket_edges(SINCE, UNTIL, freq, tz)
+        where = Filter(since=SINCE, until=UNTIL)
+        assert (
+            plan_rollup(("count",), by, where=where, dialect=dialect, order_by=(), top=None, edges=edges)
+            is None
+        )
     short = Filter(since=T0 + timedelta(hours=1), until=T0 + timedelta(hours=30))  # no whole day
     assert plan_rollup(("count",), ("brand",), where=short, dialect=dialect, order_by=(), top=None) is None
 
@@ -378,7 +417,7 @@ def test_sqlite_store_at_schema_5_gets_a_rollup_of_its_existing_mentions(tmp_pat
     conn.execute("COMMIT")
     conn.close()
     with SQLiteStore(path) as store:
-        assert store.schema_version == 6
+        assert store.schema_version == SCHEMA_VERSION
         assert len(_dirty(store)) == _day_count(store) >= 10
         assert assert_parity(store) > 100
         assert _dirty(store) == []  # the reads refreshed every day they took from the rollup
@@ -401,7 +440,7 @@ def test_postgres_store_at_schema_5_gets_a_rollup_of_its_existing_mentions(
         conn.execute(f"DROP TABLE {schema}.rollup_daily, {schema}.rollup_dirty")
         conn.execute(f"UPDATE {schema}.sl_meta SET value = '5' WHERE key = 'schema_version'")
     with PostgresStore(dsn, schema=schema) as store:
-        assert store.schema_version == 6
+        assert store.schema_version == SCHEMA_VERSION
         assert len(_dirty(store)) == _day_count(store) >= 10
         assert assert_parity(store) > 100
         _assert_rollup_is_a_rebuild(store)
@@ -412,3 +451,19 @@ def test_day_of_is_the_floor_in_python_and_sql(store: Any) -> None:
         with store._read_tx() as cur:
             cur.execute(f"SELECT {_rollup._DAY_SQL.replace('ts', 'CAST(? AS BIGINT)')}", (ts, ts, ts))
             assert int(cur.fetchone()[0]) == _rollup.day_of(ts) == ts // _rollup.DAY_US
+
+
+def test_a_schema_6_store_rebuilds_the_days_it_rolled_up_without_hours(tmp_path: Any) -> None:
+    path = tmp_path / "v6.db"
+    rng = random.Random(19)
+    with SQLiteStore(path) as store:
+        _commit(store, [_mention(rng, i) for i in range(120)])
+        store.refresh_rollup()
+        with store._write_tx() as cur:  # what schema 6 left: no hourly rows
+            cur.execute("DELETE FROM rollup_daily WHERE kind = 'hour'")
+            cur.execute("UPDATE sl_meta SET value = '6' WHERE key = 'schema_version'")
+    with SQLiteStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert len(_dirty(store)) == _day_count(store)
+        assert assert_parity(store) > 100
+        _assert_rollup_is_a_rebuild(store)
