@@ -77,6 +77,7 @@ _WORD_EXTRA = frozenset("'-_")
 _WORD_TAIL = re.compile(r"[\w'-]*")  # \w is str.isalnum() plus "_": the characters of _is_word_char
 # What _SHOUT's second branch needs; a leading set lets the regex engine skip to a capital.
 _FOUR_CAPITALS = re.compile("[A-Z][A-Z]{3}")
+_SCHEME = re.compile(r"(?:https?://|www\.)\S")  # where _URL's first branch matches
 _TLD = re.compile(r"\.(?:com|net|org|example|ly|io|ro|hu)\b")  # what _URL's bare-domain branch needs
 
 
@@ -97,7 +98,7 @@ def _has_other_signal(cleaned: str) -> bool:
     The cheap substring tests say when a pattern cannot match (``_URL`` needs a scheme,
     ``www.`` or a known domain; ``_PERCENT`` a ``%``; three hashtags three ``#``).
     """
-    if _may_hold_url(cleaned) and _URL.search(cleaned):
+    if _has_url(cleaned):
         return True
     if cleaned.count("#") >= 3 and len(_HASHTAG.findall(cleaned)) >= 3:
         return True
@@ -157,6 +158,18 @@ def _may_hold_url(text: str) -> bool:
     ``https://...`` link for the phrase search.)
     """
     return "://" in text or "www." in text or ("." in text and _TLD.search(text) is not None)
+
+
+def _has_url(text: str) -> bool:
+    """``_URL.search(text) is not None``, mostly without running ``_URL``.
+
+    Its first branch matches where ``_SCHEME`` does (a literal start the regex engine skips
+    to); its second needs a known top-level domain. ``_URL`` itself, which tries its second
+    branch at every word, runs only for a domain without a scheme.
+    """
+    if ("://" in text or "www." in text) and _SCHEME.search(text):
+        return True
+    return "." in text and _TLD.search(text) is not None and _URL.search(text) is not None
 
 
 def _at_sentence_start(text: str, start: int) -> bool:
@@ -313,7 +326,7 @@ class IntentDetector:
     def _spam_signals(cleaned: str, spam_hits: Sequence[str], repeated: set[str]) -> int:
         # Each regex runs only when its cheap pre-check (as in _has_other_signal) passes.
         signals = len(spam_hits) + (1 if repeated else 0)
-        signals += 1 if _may_hold_url(cleaned) and _URL.search(cleaned) else 0
+        signals += 1 if _has_url(cleaned) else 0
         signals += 1 if cleaned.count("#") >= 3 and len(_HASHTAG.findall(cleaned)) >= 3 else 0
         if not cleaned.isascii():
             signals += 1 if sum(map(cleaned.count, _MONEY_CHARACTERS)) >= 3 else 0  # = len(findall)

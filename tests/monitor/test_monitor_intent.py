@@ -155,3 +155,32 @@ def test_words_inside_links_are_not_phrases_with_or_without_a_dot_in_the_post() 
     assert DETECTOR.detect("hi broken", language="en").labels == ("complaint",)
     assert DETECTOR.detect("hi http://broken", language="en").labels == ()
     assert DETECTOR.detect("hi http://broken.", language="en").labels == ()
+
+
+def test_the_link_pre_check_answers_as_the_link_pattern() -> None:
+    import random
+
+    from social_listen.monitor._intent import _URL, _has_url
+
+    rng = random.Random(9)
+    pieces = [
+        "http",
+        "https",
+        "://",
+        "www",
+        ".",
+        "com",
+        "hu",
+        "x",
+        "-",
+        " ",
+        "\n",
+        "/",
+        "é",
+        "io",
+        "ftp://",
+        "_",
+    ]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 15))) for _ in range(20_000)]
+    for text in [*texts, "see https://x.example/a", "acme.hu rocks", "www. x", "https:// x"]:
+        assert _has_url(text) is (_URL.search(text) is not None), text
