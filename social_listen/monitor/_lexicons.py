@@ -136,12 +136,18 @@ def english_rules() -> LexiconRules:
         slang=english_slang(),
         laughter=_LAUGHTER,
         politeness=frozenset(["please", "pls", "plz"]),
+        swear_words=_SWEAR_WORDS,
     )
 
 
 # Laughter marks a joking or softening tone ("they cancelled lmao"), not an evaluation.
 _LAUGHTER = frozenset(
     """lol lols lolz lolol lmao lmfao rofl roflmao ha hah heh haha hahah hahaha hehe hehehe""".split()  # noqa: SIM905
+)
+# Swear words of VADER's lexicon (and its booster "fucking") that posts mask as f***, sh*t.
+_SWEAR_WORDS = frozenset(
+    """fuck fucks fucked fucking fucker fuckers shit shits shitty bullshit bitch bitches ass
+    assholes damn damned crap crappy bastard bastards dick dickhead piss pissed hell""".split()  # noqa: SIM905
 )
 _BOOSTER_PHRASES = tuple(k for k in BOOSTER_DICT if " " in k)  # kind of, sort of, just enough
 

@@ -58,6 +58,7 @@ RULES: tuple[str, ...] = (
     "names",  # lexicon words inside Title-Case names carry nothing
     "laughter",  # lol, lmao, haha mark tone (joking, softening), not an evaluation
     "politeness",  # please, pls: a politeness formula, not an evaluation
+    "masked_swearing",  # f***, sh*t: self-censored swear words read as the word
 )
 
 _PUNCT = string.punctuation
@@ -112,6 +113,7 @@ _ELONGATED = re.compile(r"(\w)\1{2,}")
 # letters before it and two after (or "I"), so "U.S.", "p.m." and "can;t" stay whole.
 _GLUED = re.compile(r"(?<=[^\W\d_]{2})([.!?,;]+|\u2026)(?=[^\W\d_]{2}|I\b)")
 _QUOTES = '"\u201c\u201d'
+_PUNCT_NOT_STAR = _PUNCT.replace("*", "")
 _CAMEL = re.compile(r"[A-Z]?[a-z\u00df-\u024f]+|[A-Z]+(?![a-z])|\d+")
 _SENTENCE_END = frozenset(".!?")
 _DECAYS = (1.0, 0.95, 0.9)  # a booster's weight one, two and three tokens before its word
@@ -151,6 +153,8 @@ class LexiconRules:
             no valence, since they mark a joking or softening tone, not an evaluation.
         politeness: Politeness formulas (``please``); with the ``politeness`` rule they carry
             no valence ("please fix the app" is a request, not praise).
+        swear_words: Words that writers mask with asterisks (``f***``, ``sh*t``); with the
+            ``masked_swearing`` rule a masked token that fits exactly one of them is read as it.
     """
 
     language: str
@@ -171,6 +175,7 @@ class LexiconRules:
     slang: Mapping[str, float] = field(default_factory=dict)
     laughter: frozenset[str] = frozenset()
     politeness: frozenset[str] = frozenset()
+    swear_words: frozenset[str] = frozenset()
     phrase_heads: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -237,6 +242,7 @@ class RuleEngine:
         on = {name: name not in self.disabled for name in RULES}
         self._clean, self._strip, self._emoji_on = on["clean_text"], on["handles_urls"], on["emoji"]
         self._glued = on["glued_words"]
+        self._swear_words = sorted(rules.swear_words) if on["masked_swearing"] else []
         self._emoticons_on, self._elongation = on["emoticons"], on["elongation"]
         self._hashtags, self._scope, self._contrast_on = on["hashtags"], on["negation_scope"], on["contrast"]
         self._caps, self._questions = on["caps"], on["questions"]
@@ -393,6 +399,30 @@ class RuleEngine:
                     return squeezed
         return None
 
+    def _unmasked(self, raw: str) -> str | None:
+        """The swear word a token masked with asterisks stands for, when exactly one fits.
+
+        ``F***`` is ``Fuck``, ``sh*t`` is ``shit``; ``d***`` fits ``damn`` and ``dick`` and is
+        left alone. The writer's capitalisation of the first letter (or of all) is kept.
+        """
+        core = raw.strip(_PUNCT_NOT_STAR)
+        n = len(core)
+        if n < 3 or not core[0].isalpha() or not core.replace("*", "").isalpha():
+            return None
+        lower = core.lower()
+        fits = [
+            w
+            for w in self._swear_words
+            if len(w) == n and all(c in ("*", x) for c, x in zip(lower, w, strict=True))
+        ]
+        if len(fits) != 1:
+            return None
+        word = fits[0]
+        letters = core.replace("*", "")
+        if len(letters) > 1 and letters.isupper():
+            return word.upper()
+        return word.capitalize() if core[0].isupper() else word
+
     def _analyse(self, raw: str) -> tuple[_Entry, ...]:
         if self._emoticons_on:
             emoticon = self._emoticon(raw)
@@ -409,6 +439,10 @@ class RuleEngine:
                     and tail in self._emoticons
                 ):
                     return (*self._analyse(raw[:-size]), *self._analyse(tail))  # great:)
+        if self._swear_words and "*" in raw:
+            unmasked = self._unmasked(raw)
+            if unmasked is not None:
+                return (self._word(unmasked),)
         word = raw.strip(_PUNCT)
         if len(word) <= 2 and not word.isalnum():
             word = raw  # emoticons such as :) stay whole

@@ -69,6 +69,8 @@ CASES: list[tuple[str, str, Callable[[float], bool]]] = [
     ("laughter", "lol the app crashed again", _negative),
     ("politeness", "please fix the app", _neutral),
     ("politeness", "pls add a dark mode", _neutral),
+    ("masked_swearing", "this app is sh*t", _negative),
+    ("masked_swearing", "F*** this update", _negative),
 ]
 
 
@@ -194,3 +196,9 @@ def test_handle_pattern_matches_what_the_plain_lookbehind_matches(text: str) -> 
 
     plain = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+")
     assert [m.span() for m in _URL_OR_HANDLE.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_masked_words_are_read_only_when_one_swear_word_fits() -> None:
+    assert EN.polarity("d*** it") == 0.0  # damn or dick: left alone
+    assert EN.polarity("rated 5* hotel") == 0.0
+    assert EN.polarity("so f***ing bad") < EN.polarity("so bad") < 0  # a booster, as unmasked
