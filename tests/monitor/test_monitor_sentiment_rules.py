@@ -192,7 +192,7 @@ def test_boosters_still_count_when_few_tokens_are_boosters() -> None:
 def test_handle_pattern_matches_what_the_plain_lookbehind_matches(text: str) -> None:
     import re
 
-    from social_listen.monitor._sentiment_rules import _URL_OR_HANDLE
+    from social_listen.monitor._sentiment_tokens import _URL_OR_HANDLE
 
     plain = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+")
     assert [m.span() for m in _URL_OR_HANDLE.finditer(text)] == [m.span() for m in plain.finditer(text)]
