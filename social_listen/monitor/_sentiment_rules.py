@@ -7,8 +7,11 @@ curly apostrophes in negations (``don’t``), negation scope ending at clause pu
 elongations (``sooo goooood`` counts as emphasised ``good``), CamelCase hashtags, emoji
 sequences as single tokens with valences (an explicit table for the common ones), multiword
 lexicon entries, and contrast words (``but``) applied per sentence without the reference's
-first-equal-value quirk. Lookups fall back to diacritic folding and a stemmer for
-inflected languages. The language resources are a plain :class:`LexiconRules`.
+first-equal-value quirk; laughter and politeness formulas carry no valence. Lookups fall back
+to diacritic folding and a stemmer for inflected languages. The language resources are a plain
+:class:`LexiconRules`; preparing and caching the tokens is
+:class:`~social_listen.monitor._sentiment_tokens.TokenAnalyser`'s part, scoring them this
+module's.
 
 Every rule has a name in :data:`RULES` and can be switched off (``RuleEngine(rules,
 disable={"modals"})``): the ablation table in ``docs/monitoring/sentiment.md`` is measured that
