@@ -12,7 +12,8 @@ wheel. Before timing, the answers are checked: our exact VADER must equal the re
 ``vaderSentiment`` package on the posts; nltk's port (which ignores emoji and fixed the "but"
 rule) is compared label by label for information.
 
-Each figure is the median of 3 runs after one warm-up, one process. Prints per-stage
+Each figure is the median of 3 runs after one warm-up, one process; the whole enrichment and
+nltk are run alternately, so a load that changes during the run weighs on both. Prints per-stage
 microseconds, then ``us_per_post_<stage>=`` lines and
 ``triage_posts_per_s= nltk_posts_per_s= ratio=`` last. Terms for the listener are not a triage
 stage; their cost is printed for information (``us_per_post_terms_info=``).
@@ -132,6 +133,24 @@ def median_time(fn: Callable[[], object], repeats: int = 3) -> float:
     return statistics.median(times)
 
 
+def paired_median_times(
+    first: Callable[[], object], second: Callable[[], object], repeats: int = 3
+) -> tuple[float, float]:
+    """Median times of two functions run alternately (one warm-up each), so a load that changes
+    during the run weighs on both the same way."""
+    first()
+    second()
+    times_first, times_second = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        first()
+        times_first.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        second()
+        times_second.append(time.perf_counter() - start)
+    return statistics.median(times_first), statistics.median(times_second)
+
+
 def nltk_analyzer() -> object:
     folder = os.path.dirname(vaderSentiment.__file__)
     if folder not in nltk.data.path:
@@ -230,13 +249,17 @@ def main() -> None:
     terms_us = median_time(
         lambda: [extract_terms(t, language=lang) for t, lang in zip(texts, languages, strict=True)]
     )
-    triage_s = median_time(lambda: enricher.enrich_batch(posts))
-    nltk_s = median_time(lambda: [nltk_sia.polarity_scores(t) for t in texts])  # type: ignore[attr-defined]
+    triage_s, nltk_s = paired_median_times(
+        lambda: enricher.enrich_batch(posts),
+        lambda: [nltk_sia.polarity_scores(t) for t in texts],  # type: ignore[attr-defined]
+    )
 
     for name, us in figures.items():
         print(f"  stage {name:16s} {us:8.1f} us/post")
     print(f"  whole enrichment       {triage_s / n * 1e6:8.1f} us/post (stages run inside one pass)")
-    print(f"  nltk VADER alone       {nltk_s / n * 1e6:8.1f} us/post")
+    print(f"  nltk VADER alone       {nltk_s / n * 1e6:8.1f} us/post (run alternately with the enrichment)")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"  load average {load} (other work on the machine moves the figures)")
     for name, us in figures.items():
         print(f"us_per_post_{name}={us:.1f}")
     print(f"us_per_post_terms_info={terms_us / n * 1e6:.1f}")
