@@ -28,6 +28,7 @@ __all__ = [
     "brand_names",
     "bucket_aggregate",
     "newest",
+    "on_utc_days",
     "per_bucket",
     "period_filter",
     "period_total_form",
@@ -201,16 +202,23 @@ def whole_days(where: Filter) -> bool:
     return (first + 1) * _DAY_US <= to_us(where.until)
 
 
+def on_utc_days(where: Filter, *, freq: str, tz: str) -> bool:
+    """Whether every bucket edge of the period is a UTC midnight (a rollup day's edge)."""
+    from social_listen.store._sql import bucket_edges
+
+    if where.since is None or where.until is None:
+        return False
+    edges = bucket_edges(where.since, where.until, freq, tz)
+    return len(edges) <= _MAX_SPLIT_BUCKETS and all(edge % _DAY_US == 0 for edge in edges)
+
+
 def splits_into_days(
     metrics: tuple[str, ...], by: tuple[str, ...], where: Filter, *, freq: str, tz: str
 ) -> bool:
     """Whether :func:`bucket_aggregate` asks one period total per bucket (see there)."""
-    from social_listen.store._sql import bucket_edges
-
-    if where.since is None or where.until is None or not period_total_form(metrics, by, where):
-        return False
-    edges = bucket_edges(where.since, where.until, freq, tz)
-    return len(edges) <= _MAX_SPLIT_BUCKETS and all(edge % _DAY_US == 0 for edge in edges)
+    if not period_total_form(metrics, by, where) or all(dim == "brand" for dim in by):
+        return False  # (a bucketed series per brand is itself a rollup request: hourly totals)
+    return on_utc_days(where, freq=freq, tz=tz)
 
 
 def bucket_aggregate(
@@ -224,10 +232,13 @@ def bucket_aggregate(
 ) -> AggregateResult:
     """``aggregate(metrics, by=("bucket", *by), ...)``, as one period total per bucket when it can.
 
-    When every bucket edge is a UTC midnight (days, weeks, months in UTC) and each bucket's
-    request is a period total (:func:`period_total_form`), one request per bucket lets the
-    store answer from its daily rollup; otherwise one bucketed request reads the mentions.
-    The rows are the same either way: bucket order, then group order; empty buckets absent.
+    A series per brand (or of all mentions) is one bucketed request: the store answers it
+    from the rollup's hourly totals. Split by another dimension (a source...), the rollup keeps
+    only daily totals per value: when every bucket edge is a UTC midnight (days, weeks, months
+    in UTC) and each bucket's request is a period total (:func:`period_total_form`), one
+    request per bucket lets the store answer from them; otherwise one bucketed request reads
+    the mentions. The rows are the same either way: bucket order, then group order; empty
+    buckets absent.
     """
     if not splits_into_days(metrics, by, where, freq=freq, tz=tz):
         return aggregate(store, metrics, by=("bucket", *by), freq=freq, tz=tz, where=where)

@@ -19,10 +19,11 @@ from social_listen.listener._data import (
     MentionData,
     aggregate,
     as_store,
+    bucket_aggregate,
+    on_utc_days,
     per_bucket,
     period_filter,
     period_total_form,
-    splits_into_days,
 )
 from social_listen.listener._results import TableResult
 from social_listen.store import Filter, MentionStore
@@ -258,14 +259,18 @@ def series_of(
     current = period_filter(since, until, where)
     dims: tuple[str, ...] = (by,) if by else ()
     by_key: dict[tuple[datetime, str | None], dict[str, Any]] = {}
-    if splits_into_days(_SUMMED, dims, current, freq=freq, tz=tz):
-        # Period totals per day (the store's daily rollup); the authors need the mentions.
-        result = per_bucket(store, _SUMMED, by=dims, freq=freq, tz=tz, where=current)
+    if period_total_form(_SUMMED, dims, current):
+        # Totals the store's rollup answers (hourly per brand, daily per other value); the
+        # authors need the mentions: per UTC day one day at a time (read in id order).
+        result = bucket_aggregate(store, _SUMMED, by=dims, freq=freq, tz=tz, where=current)
         for record in result.to_records():
             record["distinct_authors"] = 0
             by_key[(record["bucket"], record.get(by) if by else None)] = record
-        # Counted a bucket at a time: a bucket's mentions are read in id order.
-        seen = per_bucket(store, ("distinct_authors",), by=dims, freq=freq, tz=tz, where=current)
+        counting = ("distinct_authors",)
+        if on_utc_days(current, freq=freq, tz=tz):
+            seen = per_bucket(store, counting, by=dims, freq=freq, tz=tz, where=current)
+        else:
+            seen = aggregate(store, counting, by=("bucket", *dims), freq=freq, tz=tz, where=current)
         for bucket, *grouped, count in seen:
             found = by_key.get((bucket, grouped[0] if dims else None))
             if found is not None:
