@@ -33,7 +33,7 @@ __all__ = [
     "period_filter",
     "period_total_form",
     "splits_into_days",
-    "whole_days",
+    "utc_day_parts",
 ]
 
 MentionData: TypeAlias = MentionStore | Iterable[Mention]
@@ -192,14 +192,27 @@ def period_total_form(metrics: tuple[str, ...], by: tuple[str, ...], where: Filt
     )
 
 
-def whole_days(where: Filter) -> bool:
-    """Whether the period of ``where`` holds at least one whole UTC day (a rollup day)."""
-    if where.since is None or where.until is None:
-        return True
-    from social_listen.store._rows import to_us
+def utc_day_parts(where: Filter) -> list[tuple[Filter, bool]]:
+    """The period cut at UTC midnights: its whole days (``True``) and its partial edges.
 
-    first = -(-to_us(where.since) // _DAY_US)
-    return (first + 1) * _DAY_US <= to_us(where.until)
+    A rollup request reads its partial edge days from the mentions: asking several questions
+    of the whole days apart lets one pass over the edges serve all of them.
+    """
+    from social_listen.store._rows import from_us, to_us
+
+    since, until = where.since, where.until
+    if since is None or until is None:
+        return [(where, False)]
+    first = -(-to_us(since) // _DAY_US) * _DAY_US
+    last = to_us(until) // _DAY_US * _DAY_US
+    if first >= last:
+        return [(where, False)]
+    parts = [(where.model_copy(update={"since": from_us(first), "until": from_us(last)}), True)]
+    if to_us(since) < first:
+        parts.insert(0, (where.model_copy(update={"until": from_us(first)}), False))
+    if last < to_us(until):
+        parts.append((where.model_copy(update={"since": from_us(last)}), False))
+    return parts
 
 
 def on_utc_days(where: Filter, *, freq: str, tz: str) -> bool:

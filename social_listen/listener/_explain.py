@@ -22,7 +22,7 @@ from social_listen.listener._data import (
     as_store,
     period_filter,
     period_total_form,
-    whole_days,
+    utc_day_parts,
 )
 from social_listen.listener._results import TableResult
 from social_listen.listener._spikes import DEFAULT_THRESHOLD, detect_spikes
@@ -128,9 +128,16 @@ def _counts(
         if not narrowed:
             return {}
         flt = flt.model_copy(update={field: narrowed})
-    result = aggregate(store, ("count",), by=(dimension,), where=flt)
     wanted = set(values)
-    return {str(v): int(c) for v, c in result if v is not None and str(v) in wanted}
+    out: Counter[str] = Counter()
+    # The whole UTC days apart from the partial edges when the rollup answers them: its own
+    # reading of the edges is slower than the brand's tag rows joined here.
+    parts = utc_day_parts(flt) if period_total_form(("count",), (dimension,), flt) else [(flt, False)]
+    for part, _ in parts:
+        for v, c in aggregate(store, ("count",), by=(dimension,), where=part):
+            if v is not None and str(v) in wanted:
+                out[str(v)] += int(c)
+    return dict(out)
 
 
 def _joint_counts(
@@ -138,20 +145,22 @@ def _joint_counts(
 ) -> dict[str, Counter[str | None]]:
     """Mentions per value of each dimension.
 
-    A window with whole UTC days asks each dimension as a period total (the store's daily
-    rollup answers those); a shorter one is read in one pass grouped by all of them.
+    The window's whole UTC days ask each dimension as a period total (the store's daily
+    rollup answers those); its partial edge days (or a window shorter than a day) are read in
+    one pass grouped by all of them.
     """
     out: dict[str, Counter[str | None]] = {d: Counter() for d in dimensions}
     if not dimensions:
         return out
-    if all(period_total_form(("count",), (d,), flt) for d in dimensions) and whole_days(flt):
-        for dimension in dimensions:
-            for value, count in aggregate(store, ("count",), by=(dimension,), where=flt):
+    for part, whole in utc_day_parts(flt):
+        if whole and all(period_total_form(("count",), (d,), part) for d in dimensions):
+            for dimension in dimensions:
+                for value, count in aggregate(store, ("count",), by=(dimension,), where=part):
+                    out[dimension][None if value is None else str(value)] += int(count)
+            continue
+        for *values, count in aggregate(store, ("count",), by=dimensions, where=part):
+            for dimension, value in zip(dimensions, values, strict=True):
                 out[dimension][None if value is None else str(value)] += int(count)
-        return out
-    for *values, count in aggregate(store, ("count",), by=dimensions, where=flt):
-        for dimension, value in zip(dimensions, values, strict=True):
-            out[dimension][None if value is None else str(value)] += int(count)
     return out
 
 
