@@ -38,6 +38,7 @@ from social_listen.listener._themes import (
     rank_emerging,
     rank_themes,
     term_counts,
+    term_rows,
 )
 from social_listen.listener._timeseries import TimeSeries, series_of
 from social_listen.listener._top import TopList, top_of
@@ -195,9 +196,7 @@ def build_report(
     share = share_of_voice(store, brands=names, where=where, tz=tz, since=since, until=until)
     comparison = compare_with_counts(store, terms.flt, terms.counts(), _source_counts(share))
     complaints = own.model_copy(update={"intents": ("complaint",)})
-    complaint_rows = aggregate(
-        store, TERM_METRICS, by=("term",), where=complaints, order_by=["-count", "term"]
-    )
+    complaint_rows = term_rows(store, complaints)
     return Report(
         brand=main,
         competitors=names[1:],
@@ -224,7 +223,7 @@ def build_report(
         comparison=comparison,
         themes=rank_themes(store, own, terms.rows(main), total=total, n=n, exclude=own_terms),
         complaints=rank_themes(
-            store, complaints, complaint_rows.rows, total=_count(store, complaints), n=n, exclude=own_terms
+            store, complaints, complaint_rows, total=_count(store, complaints), n=n, exclude=own_terms
         ),
         emerging=_emerging(store, own, terms.rows(main), since=since, until=until, total=total, n=n),
         top_authors=top_of(store, "author", own, total=total, by="reach", n=n),

@@ -37,6 +37,7 @@ __all__ = [
     "rank_emerging",
     "rank_themes",
     "term_counts",
+    "term_rows",
     "themes",
 ]
 
@@ -216,6 +217,20 @@ def term_counts(store: MentionStore, flt: Filter, terms: Sequence[str]) -> dict[
     return {str(t): int(c) for t, c in aggregate(store, ("count",), by=("term",), where=flt) if t in wanted}
 
 
+def term_rows(store: MentionStore, flt: Filter) -> tuple[tuple[Any, ...], ...]:
+    """``(term, *TERM_METRICS)`` of the mentions matching ``flt``, most frequent first.
+
+    Narrowed to one intent (complaints), the intent's tag rows drive the term table and the
+    brand is tested on them: fewer mentions carry a complaint than name the brand (grouping
+    by the brand too would make the brand's rows drive; at 1M 1.5 s instead of 2.0 s).
+    """
+    order = ["-count", "term"]
+    if len(flt.intents) != 1:
+        return aggregate(store, TERM_METRICS, by=("term",), where=flt, order_by=order).rows
+    result = store.aggregate(TERM_METRICS, by=("term", "intent"), where=flt, order_by=order)
+    return tuple((row[0], *row[2:]) for row in result.rows)
+
+
 def themes(
     data: MentionData,
     *,
@@ -256,11 +271,10 @@ def themes(
     store = as_store(data)
     flt = period_filter(since, until, where)
     # One pass gives every term's count: the phrase test needs the counts of its words too.
-    result = aggregate(store, TERM_METRICS, by=("term",), where=flt, order_by=["-count", "term"])
     return rank_themes(
         store,
         flt,
-        result.rows,
+        term_rows(store, flt),
         total=store.count(flt),
         n=n,
         min_count=min_count,
