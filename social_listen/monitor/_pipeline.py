@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
+from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 from social_listen.core import ConfigError, Intent, Mention
@@ -119,6 +120,9 @@ def _may_be_lookalike(text: str) -> bool:
     return _SPACED_LETTERS.search(text) is not None or _LOOKALIKE_CHARACTER.search(text) is not None
 
 
+# What a mention without a brand gets (shared: read-only, nothing keeps or changes it).
+_NO_BRANDS: tuple[BrandSpans, frozenset[str]] = (MappingProxyType({}), frozenset())
+
 # Flags the query matcher's scan adds; recomputed on every enrichment.
 _SCAN_FLAGS = frozenset({"obfuscated", "lookalike", "text_capped"})
 
@@ -137,7 +141,7 @@ def _brand_function(brands: object) -> _BrandFn | None:
             # a brand may match or when a lookalike is possible (Greek/Cyrillic letters, spaced
             # letters such as "a c m e", invisible characters).
             if callable(quick_match) and not quick_match(mention) and not _may_be_lookalike(text):
-                return {}, frozenset()
+                return _NO_BRANDS
             result = scanner.scan(mention)
             offset = len(mention.title) + 1 if mention.title else 0
             spans: dict[str, list[tuple[int, int]]] = {name: [] for name in result.names}
