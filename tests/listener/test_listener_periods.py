@@ -8,10 +8,10 @@ from datetime import UTC, timedelta
 import pytest
 
 from social_listen.core import Mention
-from social_listen.listener import as_store, time_series, top
-from social_listen.listener._data import bucket_aggregate, newest, per_bucket, period_filter
+from social_listen.listener import as_store, explain_spike, time_series, top
+from social_listen.listener._data import bucket_aggregate, newest, per_bucket, period_filter, utc_day_parts
 from social_listen.store import Filter, MentionStore
-from tests.listener.listener_support import DAYS, START, generate
+from tests.listener.listener_support import DAYS, SPIKE_AT, START, generate
 
 END = START + timedelta(days=DAYS)
 
@@ -94,3 +94,48 @@ def test_top_sources_count_each_sources_authors(store: MentionStore, mentions: l
     assert [(r.value, r.count, r.authors) for r in result.rows] == sorted(
         ((s, counts[s], len(a)) for s, a in authors.items()), key=lambda r: (-r[1], r[0])
     )
+
+
+def test_utc_day_parts_cut_a_period_at_midnights() -> None:
+    where = Filter(since=START + timedelta(hours=14), until=START + timedelta(days=3, hours=9))
+    parts = [(p.since, p.until, whole) for p, whole in utc_day_parts(where)]
+    assert parts == [
+        (START + timedelta(hours=14), START + timedelta(days=1), False),
+        (START + timedelta(days=1), START + timedelta(days=3), True),
+        (START + timedelta(days=3), START + timedelta(days=3, hours=9), False),
+    ]
+    short = Filter(since=START + timedelta(hours=1), until=START + timedelta(hours=5))
+    assert [whole for _, whole in utc_day_parts(short)] == [False]
+
+
+def test_spike_baseline_counts_with_partial_edge_days_equal_a_python_count(
+    store: MentionStore, mentions: list[Mention]
+) -> None:
+    # The baseline starts and ends mid-day: whole days come from the rollup, edges from rows.
+    b_since, b_until = START + timedelta(hours=14), SPIKE_AT
+    explanation = explain_spike(
+        store,
+        spike_since=SPIKE_AT,
+        spike_until=SPIKE_AT + timedelta(hours=1),
+        baseline_since=b_since,
+        baseline_until=b_until,
+        n=50,
+        where=Filter(brands=("acme",)),
+    )
+    baseline = [
+        m for m in mentions if "acme" in m.brands and b_since <= m.effective_time.astimezone(UTC) < b_until
+    ]
+    values = {
+        "term": lambda m: set(m.terms),
+        "source": lambda m: {m.source},
+        "language": lambda m: {m.language},
+        "sentiment_label": lambda m: {m.sentiment.label} if m.sentiment else set(),
+    }
+    assert explanation.baseline_mentions == len(baseline)
+    checked = 0
+    for driver in explanation.rows:
+        if driver.dimension in values:
+            expected = sum(1 for m in baseline if driver.value in values[driver.dimension](m))
+            assert driver.baseline_count == expected, driver
+            checked += expected > 0
+    assert checked >= 3  # the brand's own term, English and negative are in the baseline too
