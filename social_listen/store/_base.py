@@ -28,7 +28,15 @@ from social_listen.store._protocol import (
     OutboxItem,
     RetentionPolicy,
 )
-from social_listen.store._rollup import day_of, lock_sql, mark_days, mark_days_where, plan_rollup, refresh_day
+from social_listen.store._rollup import (
+    day_of,
+    forget_author,
+    lock_sql,
+    mark_days,
+    mark_days_where,
+    plan_rollup,
+    refresh_day,
+)
 from social_listen.store._rows import (
     BODY_COLUMNS,
     MENTION_COLUMNS,
@@ -790,6 +798,7 @@ class SQLStoreBase:
             condition += " AND source = ?"
             params.append(source)
         with self._write_tx() as cur:
+            forget_author(cur, handle)
             return self._delete_matching(cur, condition, params, tombstone="erased")
 
     def purge(self, *, older_than: Any = None, source: str | None = None) -> int:

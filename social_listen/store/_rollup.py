@@ -37,6 +37,7 @@ __all__ = [
     "DAY_US",
     "ROLLUP_KINDS",
     "day_of",
+    "forget_author",
     "mark_days",
     "mark_days_where",
     "plan_rollup",
@@ -114,6 +115,22 @@ def mark_days_where(cur: Any, condition: str, params: Sequence[Any]) -> None:
         f"WHERE {condition} ORDER BY 1 ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1",
         params,
     )
+
+
+def forget_author(cur: Any, handle: str) -> None:
+    """Remove an erased author's rollup rows now, marking their days dirty to be rebuilt.
+
+    Erasure must not leave the handle in the rollup until the next refresh; the days are
+    marked so reads take them from the mentions (the author's other sources' mentions, when
+    erasure is limited to one source, count again after the refresh).
+    """
+    cur.execute(
+        "INSERT INTO rollup_dirty (day, gen) SELECT DISTINCT day, 1 FROM rollup_daily "
+        "WHERE kind = 'author' AND value = ? ORDER BY 1 "
+        "ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1",
+        (handle,),
+    )
+    cur.execute("DELETE FROM rollup_daily WHERE kind = 'author' AND value = ?", (handle,))
 
 
 def _refresh_statements(dialect: Dialect) -> list[str]:

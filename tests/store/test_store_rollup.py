@@ -279,6 +279,14 @@ def test_rollup_answers_equal_the_plain_plan_through_every_write(store: Any) -> 
         write()
         assert _dirty(store)
         _assert_rollup_is_a_rebuild(store)
+    # Erasure removes the handle from the rollup at once, not at the next refresh.
+    handle = mentions[6].author.handle if mentions[6].author else ""
+    assert store.erase_author(handle) > 0
+    with store._read_tx() as cur:
+        cur.execute("SELECT COUNT(*) FROM rollup_daily WHERE value = ?", (handle,))
+        assert cur.fetchone()[0] == 0
+    assert assert_parity(store) > 50
+    _assert_rollup_is_a_rebuild(store)
 
     # Many writes at once, answered before and after a refresh.
     edits = [
