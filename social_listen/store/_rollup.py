@@ -346,19 +346,35 @@ def plan_rollup(
         sql += " GROUP BY " + ", ".join(dims)
     params = r_params + raw_params if summable else []
     if distinct:
-        # The period's distinct authors: the whole days' author rows and the other days'
-        # mentions, counted once over their union (the rows keep NULL authors, as COUNT does).
-        author_rows = "SELECT r.brand AS b, r.value AS a FROM rollup_daily r WHERE r.kind = 'author' AND "
-        author_rows += " AND ".join(r_parts[1:])
+        # The period's distinct authors: those of the whole days' author rows (counted in the
+        # order of an index, without a temporary table), plus the other days' authors that no
+        # such row holds. NULL authors count nothing, as in COUNT(DISTINCT).
+        a_where = " AND ".join(r_parts[1:])
+        rows_sql = f"SELECT {'r.brand AS b, ' if grouped_brand else ''}COUNT(DISTINCT r.value) AS c "
+        # SQLite's planner prefers the (kind, day) index and a temporary table for the
+        # distinct count: four times slower at 1M than walking the authors in order.
+        indexed = " INDEXED BY rollup_daily_author" if dialect.name == "sqlite" else ""
+        rows_sql += f"FROM rollup_daily r{indexed} WHERE r.kind = 'author' AND {a_where}"
+        rows_sql += " GROUP BY r.brand" if grouped_brand else ""
+        day_parts = [part for part in r_parts if part.startswith(("r.day", "NOT EXISTS"))]
+        day_params = [day for day in (first, last) if day is not None]
+        same_brand = "r.brand = x.b" if grouped_brand or brands else "r.brand IS NULL"
         author_raw = (
             f"SELECT DISTINCT {b_expr} AS b, m.author_handle AS a FROM ({' UNION ALL '.join(ranges)}) rg "
             f"CROSS JOIN mentions m{joins} WHERE " + " AND ".join(parts)
         )
-        union_a = f"({author_rows} UNION ALL {author_raw}) x"
+        held = (
+            "SELECT 1 FROM rollup_daily r WHERE r.kind = 'author' AND "
+            f"{same_brand} AND r.value = x.a AND {' AND '.join(day_parts)}"
+        )
+        new_sql = f"SELECT {'x.b AS b, ' if grouped_brand else ''}COUNT(DISTINCT x.a) AS c "
+        new_sql += f"FROM ({author_raw}) x WHERE NOT EXISTS ({held})"
+        new_sql += " GROUP BY x.b" if grouped_brand else ""
         if grouped_brand:
-            d_sql = f"SELECT x.b AS b, COUNT(DISTINCT x.a) AS da FROM {union_a} GROUP BY x.b"
+            d_sql = f"SELECT u.b AS b, SUM(u.c) AS da FROM ({rows_sql} UNION ALL {new_sql}) u GROUP BY u.b"
         else:
-            d_sql = f"SELECT COUNT(DISTINCT x.a) AS da FROM {union_a}"
+            d_sql = f"SELECT SUM(u.c) AS da FROM ({rows_sql} UNION ALL {new_sql}) u"
+        d_params = [*r_params[1:], *raw_params, *day_params]
         names, j = [], 0
         for name in metrics:
             if name == _DISTINCT:
@@ -374,7 +390,7 @@ def plan_rollup(
             sql = f"SELECT {', '.join(select)} FROM ({sql}) mm {join} ({d_sql}) dd{on}"
         else:
             sql = f"SELECT {', '.join(select)} FROM ({d_sql}) dd"
-        params += r_params[1:] + raw_params
+        params += d_params
     aliases += [f"v{i}" for i in range(len(metrics))]
     sql = order_and_limit(sql, params, columns, aliases, len(metrics), order_by=order_by, top=top)
     days = (first, last)

@@ -338,7 +338,16 @@ _V8 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+_V9 = Migration(
+    9,
+    "reports: distinct authors counted along an index of the rollup's author rows",
+    common=(
+        "CREATE INDEX IF NOT EXISTS rollup_daily_author ON rollup_daily (brand, value, day) "
+        "WHERE kind = 'author'",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 """Every schema step, oldest first."""
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
