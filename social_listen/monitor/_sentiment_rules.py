@@ -21,6 +21,7 @@ way, and a domain where a rule misfires can drop it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
@@ -386,11 +387,11 @@ class RuleEngine(TokenAnalyser):
 
         A sentence that opens with one ("... . But ...") contrasts with the sentence before.
         """
+        keys = sorted(values)  # token positions with a valence, once (linear in the text)
 
         def scale(lo: int, hi: int, factor: float) -> None:
-            for k in values:
-                if lo <= k < hi:
-                    values[k] *= factor
+            for k in keys[bisect_left(keys, lo) : bisect_left(keys, hi)]:
+                values[k] *= factor
 
         n = len(flat)
         ends = list(compress(range(n), map(_get_se, flat)))

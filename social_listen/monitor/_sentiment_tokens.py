@@ -80,8 +80,19 @@ _CLAUSE_END = frozenset(",;:.!?")
 _URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|@(?<![\w@]@)\w+")
 _ELONGATED = re.compile(r"(\w)\1{2,}")
 # Sentence punctuation between two words typed without a space ("night.Hope", "it,but"): two
-# letters before it and two after (or "I"), so "U.S.", "p.m." and "can;t" stay whole.
+# letters before it and two after (or "I"), so "U.S.", "p.m." and "can;t" stay whole. A single
+# "." splits only before a capital ("night.Hope"), so domains ("amazon.com") stay whole.
 _GLUED = re.compile(r"(?<=[^\W\d_]{2})([.!?,;]+|\u2026)(?=[^\W\d_]{2}|I\b)")
+_MAX_CACHED_TOKEN = 64  # longer raw tokens (rare) are analysed each time: a bounded cache entry
+
+
+def _unglue(found: re.Match[str]) -> str:
+    punct = found.group(1)
+    if punct == "." and not found.string[found.end()].isupper():
+        return punct
+    return punct + " "
+
+
 _QUOTES = '"\u201c\u201d'
 _PUNCT_NOT_STAR = _PUNCT.replace("*", "")
 _CAMEL = re.compile(r"[A-Z]?[a-z\u00df-\u024f]+|[A-Z]+(?![a-z])|\d+")
@@ -385,14 +396,15 @@ class TokenAnalyser:
         if self._emoji_on:
             text = space_emoji(text)
         if self._glued:
-            text = _GLUED.sub(r"\1 ", text)
+            text = _GLUED.sub(_unglue, text)
         if text == raw:
             cached = self._analysed(raw)
         else:
             cached = tuple(chain.from_iterable(self._analysed(piece) for piece in text.split()))
-        if len(self._cache) >= self._cache_size:
-            self._cache.clear()
-        self._cache[raw] = cached
+        if len(raw) <= _MAX_CACHED_TOKEN:
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            self._cache[raw] = cached
         return cached
 
     def _analysed(self, raw: str) -> tuple[_Cached, ...]:
