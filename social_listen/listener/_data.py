@@ -153,6 +153,8 @@ def aggregate(
     read in (counts, integer sums, extremes: a float sum could differ in its last bit). The
     extra columns are dropped from the result.
     """
+    if _author_rows_total(metrics, by, where):
+        return store.aggregate(metrics, by=by, where=where, **options)
     joins = (
         "bucket" in by
         or (any(dim in _TAG_DIMS for dim in by) and "distinct_authors" not in metrics)
@@ -170,6 +172,22 @@ def aggregate(
     return AggregateResult(
         columns=tuple(result.columns[i] for i in keep),
         rows=tuple(tuple(row[i] for i in keep) for row in result.rows),
+    )
+
+
+def _author_rows_total(metrics: tuple[str, ...], by: tuple[str, ...], where: Filter | None) -> bool:
+    """Whether an aggregate is a period total per author of at most one brand.
+
+    The store answers it from the rollup's author rows (one per day, brand and author) and
+    the mentions of partial edge days; grouping by the brand as well would only make it group
+    more rows (top authors by reach at 1M: 0.56 s instead of 0.90 s).
+    """
+    used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
+    return (
+        by == ("author",)
+        and all(m in SUMMABLE for m in metrics)
+        and used <= {"since", "until", "brands", "authors"}
+        and (where is None or len(where.brands) <= 1)
     )
 
 
