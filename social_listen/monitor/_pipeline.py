@@ -140,9 +140,15 @@ def _brand_function(brands: object) -> _BrandFn | None:
             # A full scan (spans, lookalike pass) costs several plain matches; run it only when
             # a brand may match or when a lookalike is possible (Greek/Cyrillic letters, spaced
             # letters such as "a c m e", invisible characters).
-            if callable(quick_match) and not quick_match(mention) and not _may_be_lookalike(text):
+            may_match = not callable(quick_match) or bool(quick_match(mention))
+            if not may_match and not _may_be_lookalike(text):
                 return _NO_BRANDS
             result = scanner.scan(mention)
+            if not result.names and may_match and not _may_be_lookalike(text):
+                # A trigger word without a match: no brand, and no scan flags either (a post
+                # gets "obfuscated"/"lookalike" flags only when a query matched or a lookalike
+                # was possible).
+                return _NO_BRANDS
             offset = len(mention.title) + 1 if mention.title else 0
             spans: dict[str, list[tuple[int, int]]] = {name: [] for name in result.names}
             for name, found in result.spans.items():

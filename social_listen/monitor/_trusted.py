@@ -50,9 +50,12 @@ def trusted_builder(cls: type[M], **example: Any) -> Callable[..., M]:
     new = cls.__new__
 
     def build(**values: Any) -> M:
+        if values.keys() != fields_set:
+            raise TypeError(f"{cls.__name__} is built from exactly the fields {names}, got {tuple(values)}")
         built = new(cls)
-        # What model_construct (and __setstate__) set, without their per-call lookups.
-        _set(built, "__dict__", values)
+        # What model_construct (and __setstate__) set, without their per-call lookups; the
+        # dict is laid out in field order whatever order the keywords came in.
+        _set(built, "__dict__", {name: values[name] for name in names})
         _set(built, "__pydantic_fields_set__", set(fields_set))
         _set(built, "__pydantic_extra__", None)
         _set(built, "__pydantic_private__", None)

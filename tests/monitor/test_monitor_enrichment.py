@@ -264,3 +264,14 @@ def test_the_pre_checks_skip_only_mentions_a_full_scan_finds_nothing_in() -> Non
             full = matcher.scan(m)
             assert e.brands == tuple(sorted(full.names)), m.text
             assert {"lookalike", "obfuscated"} & e.flags == {"lookalike", "obfuscated"} & full.flags, m.text
+
+
+def test_a_trigger_word_without_a_match_adds_no_brand_and_no_scan_flags() -> None:
+    from social_listen.query import MatcherSet
+
+    matcher = MatcherSet({"acme": "acme -jobs", "globex": "globex"})
+    # "acme" triggers the query, "jobs" excludes it; the full-width ACME alone would flag the
+    # post as obfuscated if the scan's flags were kept for a post no query matched.
+    e = Enricher(brands=matcher, terms=None).enrich_one(mention(1, "acme jobs \uff21\uff23\uff2d\uff25"))
+    assert e.brands == ()
+    assert not {"obfuscated", "lookalike", "text_capped"} & e.flags

@@ -167,3 +167,16 @@ def test_trusted_builder_falls_back_when_the_fields_are_not_all_given() -> None:
     assert build(value=2.0, method="x", inputs={"a": 1}, reasons=("r",)) == Score(
         value=2.0, method="x", inputs={"a": 1}, reasons=("r",)
     )
+
+
+def test_trusted_builder_refuses_a_missing_or_unknown_field_and_keeps_field_order() -> None:
+    from social_listen.monitor._trusted import trusted_builder
+
+    build = trusted_builder(Score, value=1.0, method="m", inputs={}, reasons=())
+    with pytest.raises(TypeError, match="exactly the fields"):
+        build(value=1.0, method="m", inputs={})
+    with pytest.raises(TypeError, match="exactly the fields"):
+        build(value=1.0, method="m", inputs={}, reasons=(), reason=())
+    shuffled = build(reasons=(), inputs={}, method="m", value=1.0)
+    assert list(shuffled.__dict__) == list(Score.model_fields)
+    assert repr(shuffled) == repr(Score(value=1.0, method="m", inputs={}, reasons=()))
