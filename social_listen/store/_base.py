@@ -29,11 +29,12 @@ from social_listen.store._protocol import (
     RetentionPolicy,
 )
 from social_listen.store._rollup import (
+    author_days,
     day_of,
+    days_where,
     forget_author,
     lock_sql,
     mark_days,
-    mark_days_where,
     plan_rollup,
     refresh_day,
 )
@@ -232,17 +233,26 @@ class SQLStoreBase:
     def _lookup(
         self, cur: Cursor, mentions: Sequence[Mention]
     ) -> tuple[dict[tuple[str, str], tuple[Any, ...]], set[tuple[str, str]]]:
-        by_source: dict[str, list[str]] = {}
+        """The stored rows and the tombstones of a batch's mentions, the rows locked (PostgreSQL).
+
+        The rows are locked (``_for_update``) in (source, native_id) order (code points, as
+        Python sorts), a stable order for every writer: under READ COMMITTED another writer
+        could otherwise move a mention to another day between this read and the update, and
+        the wrong day would be marked dirty.
+        """
+        by_source: dict[str, set[str]] = {}
         for mention in mentions:
-            by_source.setdefault(mention.source, []).append(mention.native_id)
+            by_source.setdefault(mention.source, set()).add(mention.native_id)
         existing: dict[tuple[str, str], tuple[Any, ...]] = {}
         tombs: set[tuple[str, str]] = set()
         cols = ", ".join(("id", "version", "content_hash", "edited_at", *_METRIC_COLS, "ts"))
-        for source, ids in by_source.items():
-            for chunk in _chunks(ids):
+        order = f' ORDER BY native_id COLLATE "C"{self._for_update}' if self._for_update else ""
+        for source in sorted(by_source):
+            for chunk in _chunks(sorted(by_source[source])):
                 marks = _marks(len(chunk))
                 cur.execute(
-                    f"SELECT native_id, {cols} FROM mentions WHERE source = ? AND native_id IN ({marks})",
+                    f"SELECT native_id, {cols} FROM mentions WHERE source = ? AND native_id IN ({marks})"
+                    + order,
                     (source, *chunk),
                 )
                 for row in cur.fetchall():
@@ -735,37 +745,48 @@ class SQLStoreBase:
 
     # --- removal -----------------------------------------------------------------------------
     def _delete_matching(
-        self, cur: Cursor, condition: str, params: Sequence[Any], *, tombstone: str | None
+        self,
+        cur: Cursor,
+        condition: str,
+        params: Sequence[Any],
+        *,
+        tombstone: str | None,
+        days: Iterable[int] = (),
     ) -> int:
+        """Delete the mentions matching ``condition`` and mark their days (and ``days``) dirty.
+
+        The rows are locked first (PostgreSQL), so the days read are the days deleted; the
+        days are marked last, in ascending order, as a page commit marks them.
+        """
         ids_sql = f"SELECT id FROM mentions WHERE {condition}"
-        cur.execute(f"SELECT COUNT(*) FROM mentions WHERE {condition}", params)
-        count = int(cur.fetchone()[0])
-        if count == 0:
-            return 0
-        now = to_us(utcnow())
-        if tombstone is not None:
-            cur.execute(
-                "INSERT INTO tombstones (source, native_id, reason, deleted_at) "
-                f"SELECT source, native_id, ?, ? FROM mentions WHERE {condition} "
-                "ON CONFLICT (source, native_id) DO NOTHING",
-                (tombstone, now, *params),
-            )
-            cur.execute(
-                f"DELETE FROM outbox WHERE status <> 'sent' AND EXISTS (SELECT 1 FROM mentions m2 WHERE "
-                f"m2.source = outbox.source AND m2.native_id = outbox.native_id AND m2.id IN ({ids_sql}))",
-                params,
-            )
-        self._text_deleted(cur, ids_sql, params)
-        mark_days_where(cur, condition, params)
-        for table, column in (
-            ("mention_tags", "mention_id"),
-            ("mention_versions", "mention_id"),
-            ("mention_bodies", "mention_id"),
-            ("triage_history", "mention_id"),
-            ("triage", "mention_id"),
-        ):
-            cur.execute(f"DELETE FROM {table} WHERE {column} IN ({ids_sql})", params)
-        cur.execute(f"DELETE FROM mentions WHERE {condition}", params)
+        counts = days_where(cur, condition, params, lock=self._for_update)
+        count = sum(counts.values())
+        if count:
+            now = to_us(utcnow())
+            if tombstone is not None:
+                cur.execute(
+                    "INSERT INTO tombstones (source, native_id, reason, deleted_at) "
+                    f"SELECT source, native_id, ?, ? FROM mentions WHERE {condition} "
+                    "ON CONFLICT (source, native_id) DO NOTHING",
+                    (tombstone, now, *params),
+                )
+                cur.execute(
+                    "DELETE FROM outbox WHERE status <> 'sent' AND EXISTS (SELECT 1 FROM mentions m2 "
+                    "WHERE m2.source = outbox.source AND m2.native_id = outbox.native_id "
+                    f"AND m2.id IN ({ids_sql}))",
+                    params,
+                )
+            self._text_deleted(cur, ids_sql, params)
+            for table, column in (
+                ("mention_tags", "mention_id"),
+                ("mention_versions", "mention_id"),
+                ("mention_bodies", "mention_id"),
+                ("triage_history", "mention_id"),
+                ("triage", "mention_id"),
+            ):
+                cur.execute(f"DELETE FROM {table} WHERE {column} IN ({ids_sql})", params)
+            cur.execute(f"DELETE FROM mentions WHERE {condition}", params)
+        mark_days(cur, {*counts, *days})
         return count
 
     def delete(self, source: str, native_id: str, *, reason: str = "platform_delete") -> bool:
@@ -797,9 +818,19 @@ class SQLStoreBase:
         if source is not None:
             condition += " AND source = ?"
             params.append(source)
+        lock = lock_sql(self.dialect)
         with self._write_tx() as cur:
+            # Every day involved (the author's rollup rows, the mentions) is locked against its
+            # refresh first, in ascending order as a refresh takes them: a refresh running now
+            # would otherwise write the author's rows back after they were deleted, or deadlock
+            # with this transaction on the rows both delete.
+            days = author_days(cur, handle) | set(days_where(cur, condition, params))
+            if lock is not None:
+                for day in sorted(days):
+                    cur.execute(lock, (day,))
+                days |= author_days(cur, handle)  # rows a refresh wrote before it let go
             forget_author(cur, handle)
-            return self._delete_matching(cur, condition, params, tombstone="erased")
+            return self._delete_matching(cur, condition, params, tombstone="erased", days=days)
 
     def purge(self, *, older_than: Any = None, source: str | None = None) -> int:
         """Remove mentions collected before ``older_than`` and/or from ``source``.

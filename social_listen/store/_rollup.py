@@ -36,10 +36,12 @@ from social_listen.store._sql import (
 __all__ = [
     "DAY_US",
     "ROLLUP_KINDS",
+    "author_days",
     "day_of",
+    "days_where",
     "forget_author",
+    "lock_sql",
     "mark_days",
-    "mark_days_where",
     "plan_rollup",
     "refresh_day",
 ]
@@ -109,28 +111,36 @@ def mark_days(cur: Any, days: Iterable[int]) -> None:
         )
 
 
-def mark_days_where(cur: Any, condition: str, params: Sequence[Any]) -> None:
-    """Mark dirty the UTC days of the mentions matching ``condition`` (before they change)."""
+def days_where(cur: Any, condition: str, params: Sequence[Any], *, lock: str = "") -> dict[int, int]:
+    """The UTC days of the mentions matching ``condition`` and how many mentions each holds.
+
+    ``lock`` (`` FOR UPDATE`` on PostgreSQL) locks the matching rows first, in the (source,
+    native_id) order a page commit locks them in: no other writer can move one of them to
+    another day before the caller deletes them.
+    """
+    order = ' ORDER BY source COLLATE "C", native_id COLLATE "C"' if lock else ""
     cur.execute(
-        f"INSERT INTO rollup_dirty (day, gen) SELECT DISTINCT {_DAY_SQL}, 1 FROM mentions "
-        f"WHERE {condition} ORDER BY 1 ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1",
+        f"SELECT {_DAY_SQL}, COUNT(*) FROM (SELECT ts FROM mentions WHERE {condition}{order}{lock}) x "
+        "GROUP BY 1 ORDER BY 1",
         params,
     )
+    return {int(row[0]): int(row[1]) for row in cur.fetchall()}
+
+
+def author_days(cur: Any, handle: str) -> set[int]:
+    """The UTC days that hold rollup rows of an author."""
+    cur.execute("SELECT DISTINCT day FROM rollup_daily WHERE kind = 'author' AND value = ?", (handle,))
+    return {int(row[0]) for row in cur.fetchall()}
 
 
 def forget_author(cur: Any, handle: str) -> None:
-    """Remove an erased author's rollup rows now, marking their days dirty to be rebuilt.
+    """Remove an erased author's rollup rows now (the caller marks their days dirty).
 
-    Erasure must not leave the handle in the rollup until the next refresh; the days are
-    marked so reads take them from the mentions (the author's other sources' mentions, when
-    erasure is limited to one source, count again after the refresh).
+    Erasure must not leave the handle in the rollup until the next refresh; the caller marks
+    the days (:func:`author_days`) so reads take them from the mentions (the author's other
+    sources' mentions, when erasure is limited to one source, count again after the refresh),
+    and holds their refresh locks (:func:`lock_sql`) so no refresh writes the rows back.
     """
-    cur.execute(
-        "INSERT INTO rollup_dirty (day, gen) SELECT DISTINCT day, 1 FROM rollup_daily "
-        "WHERE kind = 'author' AND value = ? ORDER BY 1 "
-        "ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1",
-        (handle,),
-    )
     cur.execute("DELETE FROM rollup_daily WHERE kind = 'author' AND value = ?", (handle,))
 
 

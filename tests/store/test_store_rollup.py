@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import random
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -413,18 +415,17 @@ def _day_count(store: Any) -> int:
         return int(cur.fetchone()[0])
 
 
-def test_sqlite_store_at_schema_5_gets_a_rollup_of_its_existing_mentions(tmp_path: Any) -> None:
+def _v5_store(path: Any, rng: random.Random, n: int) -> None:
+    """A file as release 5 left it (no rollup tables) holding ``n`` mentions."""
     import sqlite3
 
     from social_listen.store._rows import BODY_COLUMNS, MENTION_COLUMNS, TAG_COLUMNS, mention_rows
     from social_listen.store._schema import migrate
 
-    path = tmp_path / "v5.db"
-    rng = random.Random(13)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
     migrate(conn.execute, lambda: None, dialect="sqlite", target=5)
-    rows = [mention_rows(_mention(rng, i), i + 1, 1) for i in range(150)]
+    rows = [mention_rows(_mention(rng, i), i + 1, 1) for i in range(n)]
     for table, columns, values in (
         ("mentions", MENTION_COLUMNS, [r[0] for r in rows]),
         ("mention_bodies", BODY_COLUMNS, [r[1] for r in rows]),
@@ -433,9 +434,14 @@ def test_sqlite_store_at_schema_5_gets_a_rollup_of_its_existing_mentions(tmp_pat
         conn.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values
         )
-    conn.execute("INSERT INTO sl_meta (key, value) VALUES ('next_id', '151')")
+    conn.execute("INSERT INTO sl_meta (key, value) VALUES ('next_id', ?)", (str(n + 1),))
     conn.execute("COMMIT")
     conn.close()
+
+
+def test_sqlite_store_at_schema_5_gets_a_rollup_of_its_existing_mentions(tmp_path: Any) -> None:
+    path = tmp_path / "v5.db"
+    _v5_store(path, random.Random(13), 150)
     with SQLiteStore(path) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert len(_dirty(store)) == _day_count(store) >= 10
@@ -487,3 +493,171 @@ def test_a_schema_6_or_7_store_rebuilds_the_days_it_rolled_up(tmp_path: Any) -> 
         assert len(_dirty(store)) == _day_count(store)
         assert assert_parity(store) > 100
         _assert_rollup_is_a_rebuild(store)
+
+
+# --- PostgreSQL concurrency: two writers under READ COMMITTED ---------------------------------
+
+
+def _run_until_blocked(dsn: str, holder: Any, work: Any) -> threading.Thread:
+    """Start ``work`` in a thread; return once it finished or waits on a lock ``holder`` holds.
+
+    ``holder`` is a cursor of the transaction holding the locks (its backend is the blocker).
+    """
+    import psycopg
+
+    holder.execute("SELECT pg_backend_pid()")
+    pid = int(holder.fetchone()[0])
+    thread = threading.Thread(target=work)
+    thread.start()
+    deadline = time.monotonic() + 30  # a hang guard, not a timing assert
+    with psycopg.connect(dsn, autocommit=True) as watch:
+        while thread.is_alive() and time.monotonic() < deadline:
+            row = watch.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", (pid,)
+            ).fetchone()
+            if row is not None and row[0]:
+                break
+            time.sleep(0.01)
+    return thread
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("write", ["enrichment", "engagement"])
+def test_a_mention_moved_by_another_writer_marks_the_day_it_is_on(
+    pg_schema: tuple[str, str], write: str
+) -> None:
+    from social_listen.store import PostgresStore
+
+    dsn, schema = pg_schema
+    moving = make_mention(
+        1,
+        created_at=T0 + timedelta(days=1, hours=12),
+        brands=("acme",),
+        author=Author(handle="bob"),
+        sentiment=Sentiment(score=0.9, label="positive", method="t"),
+    )
+    others = [
+        make_mention(100 + d, created_at=T0 + timedelta(days=d, hours=3), brands=("acme",)) for d in range(6)
+    ]
+    with PostgresStore(dsn, schema=schema) as first, PostgresStore(dsn, schema=schema) as second:
+        first.commit_page(Page(mentions=(moving, *others)), SourceState(), source_key="k")
+        first.refresh_rollup()
+        errors: list[BaseException] = []
+        threads: list[threading.Thread] = []
+
+        def edit_and_refresh() -> None:  # another writer moves the mention to day 3
+            later = T0 + timedelta(days=3, hours=12)
+            moved = moving.model_copy(update={"text": "edited", "created_at": later})
+            try:
+                second.commit_page(Page(mentions=(moved,)), SourceState(), source_key="k2")
+                second.refresh_rollup()
+            except BaseException as exc:  # reported by the assert below
+                errors.append(exc)
+
+        lookup = first._lookup
+
+        def racing_lookup(cur: Any, mentions: Any) -> Any:
+            found = lookup(cur, mentions)
+            if not threads:
+                threads.append(_run_until_blocked(dsn, cur, edit_and_refresh))
+            return found
+
+        first._lookup = racing_lookup  # type: ignore[method-assign]
+        if write == "enrichment":
+            negative = Sentiment(score=-0.9, label="negative", method="t2")
+            assert first.upsert_enrichment([moving.model_copy(update={"sentiment": negative})]) == 1
+        else:
+            liked = moving.model_copy(update={"metrics": Metrics(likes=500)})
+            first.commit_page(Page(mentions=(liked,)), SourceState(), source_key="k")
+        first._lookup = lookup  # type: ignore[method-assign]
+        threads[0].join()
+        assert errors == []
+        stored = first.get(moving.source, moving.native_id)
+        assert stored is not None
+        assert stored.created_at == T0 + timedelta(days=3, hours=12)
+        period = Filter(since=T0, until=T0 + timedelta(days=6))
+        metrics = ("count", "mean_sentiment", "count_negative", "sum_likes")
+        rolled = first.aggregate(metrics, by=("brand",), where=period)
+        assert rolled.rows[0][:2] == ("acme", 7)
+        first.use_rollup = False
+        assert first.aggregate(metrics, by=("brand",), where=period) == rolled
+        first.use_rollup = True
+        _assert_rollup_is_a_rebuild(first)
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(120)
+def test_erasure_during_a_refresh_of_its_day_neither_deadlocks_nor_leaves_the_author(
+    pg_schema: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from social_listen.store import PostgresStore
+
+    dsn, schema = pg_schema
+    day = T0 + timedelta(days=1, hours=2)
+    with PostgresStore(dsn, schema=schema) as first, PostgresStore(dsn, schema=schema) as second:
+        first.commit_page(
+            Page(mentions=(make_mention(1, created_at=day, author=Author(handle="bob")),)),
+            SourceState(),
+            source_key="k",
+        )
+        first.refresh_rollup()
+        first.commit_page(
+            Page(mentions=(make_mention(2, created_at=day, author=Author(handle="amy")),)),
+            SourceState(),
+            source_key="k",
+        )
+        # The refresh of bob's day holds its lock (and the day's rollup rows) until the test lets it go.
+        statements = _rollup._refresh_statements(second.dialect)
+        monkeypatch.setitem(
+            _rollup._REFRESH,
+            "postgres",
+            [*statements, "SELECT pg_advisory_xact_lock(1, 1) WHERE CAST(? AS BIGINT) <= ? + 0 * ?"],
+        )
+        errors: list[BaseException] = []
+
+        def refresh() -> None:
+            try:
+                second.refresh_rollup()
+            except BaseException as exc:  # reported by the assert below
+                errors.append(exc)
+
+        import psycopg
+
+        with psycopg.connect(dsn) as blocker:
+            blocker.execute("SELECT pg_advisory_xact_lock(1, 1)")  # the refresh waits on this
+            thread = threading.Thread(target=refresh)
+            thread.start()
+            deadline = time.monotonic() + 30  # a hang guard, not a timing assert
+            while time.monotonic() < deadline:
+                row = blocker.execute(
+                    "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                    "AND classid = 1 AND objid = 1"
+                ).fetchone()
+                if row is not None and row[0]:
+                    break
+                time.sleep(0.01)
+            erased: list[int] = []
+            eraser = threading.Thread(target=lambda: erased.append(first.erase_author("bob")))
+            eraser.start()
+            while eraser.is_alive() and time.monotonic() < deadline:  # the erasure waits for the refresh
+                row = blocker.execute(
+                    "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                    "AND classid::bigint = %s",
+                    (_rollup._LOCK_KEY,),
+                ).fetchone()
+                if row is not None and row[0]:
+                    break
+                time.sleep(0.01)
+            blocker.rollback()  # lets the refresh finish
+            thread.join()
+            eraser.join()
+        monkeypatch.undo()
+        assert errors == []
+        assert erased == [1]
+        with first._read_tx() as cur:
+            cur.execute("SELECT COUNT(*) FROM rollup_daily WHERE value = 'bob'")
+            assert cur.fetchone()[0] == 0
+        period = Filter(since=T0, until=T0 + timedelta(days=3))
+        assert first.aggregate(("count",), by=("author",), where=period).rows == (("amy", 1),)
+        _assert_rollup_is_a_rebuild(first)
