@@ -58,7 +58,8 @@ class SQLiteStore(SQLStoreBase):
         limits: ``Limits.sqlite_busy_timeout`` is the lock wait in seconds.
         retries: Extra attempts after a busy timeout before ``StoreBusy``.
         sleep: Called between retries (inject a fake in tests).
-        read_only: Open the file read-only (writes raise ``StoreWriteError``).
+        read_only: Open the file read-only (writes raise ``StoreWriteError``). An older
+            schema is not migrated; aggregates then read the mentions (``use_rollup`` off).
         synchronous: SQLite ``synchronous`` pragma: ``NORMAL`` survives a killed process,
             ``FULL`` also a power cut.
         languages: Candidate languages for stemming full-text query words.
@@ -100,6 +101,10 @@ class SQLiteStore(SQLStoreBase):
         if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise StoreError(f"unknown synchronous mode {synchronous!r}", source=self.name)
         self._conn = self._open(synchronous.upper())
+        if read_only and (_version(self._conn) or 0) < SCHEMA_VERSION:
+            # Not migrated: the rollup tables of an older schema are missing or incomplete, so
+            # every aggregate is answered from the mentions.
+            self.use_rollup = False
 
     # --- connection --------------------------------------------------------------------------
     def _open(self, synchronous: str) -> sqlite3.Connection:

@@ -495,6 +495,25 @@ def test_a_schema_6_or_7_store_rebuilds_the_days_it_rolled_up(tmp_path: Any) -> 
         _assert_rollup_is_a_rebuild(store)
 
 
+def test_a_read_only_store_at_an_older_schema_answers_from_the_mentions(tmp_path: Any) -> None:
+    # A read-only open does not migrate: a schema 5 file has no rollup tables at all.
+    path = tmp_path / "v5.db"
+    _v5_store(path, random.Random(23), 150)
+    with SQLiteStore(path, read_only=True) as reader:
+        assert reader.schema_version == 5
+        assert reader.use_rollup is False
+        rows = reader.aggregate(("count", "distinct_authors"), where=Filter(since=SINCE, until=UNTIL)).rows
+        by_source = reader.aggregate(("count",), by=("source",), where=Filter(since=SINCE, until=UNTIL))
+    with SQLiteStore(path) as store:  # migrated: the rollup answers, and agrees
+        assert store.use_rollup is True
+        period = Filter(since=SINCE, until=UNTIL)
+        assert store.aggregate(("count", "distinct_authors"), where=period).rows == rows
+        assert store.aggregate(("count",), by=("source",), where=period) == by_source
+        assert sum(row[1] for row in by_source.rows) == rows[0][0] > 0
+    with SQLiteStore(path, read_only=True) as reader:  # at the current schema it reads the rollup
+        assert reader.use_rollup is True
+
+
 # --- PostgreSQL concurrency: two writers under READ COMMITTED ---------------------------------
 
 
