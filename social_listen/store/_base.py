@@ -704,7 +704,8 @@ class SQLStoreBase:
         :meth:`aggregate` refreshes the days it reads by itself (and reads a day not yet
         refreshed from the mentions), so answers never depend on calling this; it moves the
         work ahead of the first report after a large ingest, a purge or the upgrade to schema 6.
-        Each day is refreshed in its own transaction.
+        Each day is refreshed in its own transaction; a day another refresh is recomputing
+        (PostgreSQL) is left to it.
 
         Returns:
             How many days were recomputed.
@@ -726,12 +727,17 @@ class SQLStoreBase:
         with self._read_tx() as cur:
             cur.execute(sql + " ORDER BY day", params)
             days = [int(row[0]) for row in cur.fetchall()]
-        lock = lock_sql(self.dialect)
+        # A day another refresh holds is skipped, not waited for (two reports at once would
+        # otherwise wait past lock_timeout): until it commits the day stays dirty and reads
+        # take it from the mentions, so the answer is the same.
+        lock = lock_sql(self.dialect, wait=False)
         done = 0
         for day in days:
             with self._write_tx() as cur:
                 if lock is not None:
                     cur.execute(lock, (day,))
+                    if not cur.fetchone()[0]:
+                        continue
                 done += refresh_day(cur, day, self.dialect)
         if done:
             logger.debug("store %s: rollup of %d days refreshed", self.name, done)

@@ -200,11 +200,16 @@ def refresh_day(cur: Any, day: int, dialect: Dialect) -> bool:
     return True
 
 
-def lock_sql(dialect: Dialect) -> str | None:
-    """The statement taking a day's refresh lock (PostgreSQL), ``None`` when writes serialise."""
+def lock_sql(dialect: Dialect, *, wait: bool = True) -> str | None:
+    """The statement taking a day's refresh lock (PostgreSQL), ``None`` when writes serialise.
+
+    With ``wait=False`` the statement does not wait: it returns one row holding whether it got
+    the lock (a refresh skips a day another refresh holds: that one brings the day up to date).
+    """
     if dialect.name != "postgres":
         return None
-    return f"SELECT pg_advisory_xact_lock({_LOCK_KEY}, CAST(? AS INTEGER))"
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    return f"SELECT {function}({_LOCK_KEY}, CAST(? AS INTEGER))"
 
 
 def plan_rollup(

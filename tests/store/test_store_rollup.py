@@ -680,3 +680,28 @@ def test_erasure_during_a_refresh_of_its_day_neither_deadlocks_nor_leaves_the_au
         period = Filter(since=T0, until=T0 + timedelta(days=3))
         assert first.aggregate(("count",), by=("author",), where=period).rows == (("amy", 1),)
         _assert_rollup_is_a_rebuild(first)
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(120)
+def test_a_refresh_skips_a_day_another_refresh_holds(pg_schema: tuple[str, str]) -> None:
+    import psycopg
+
+    from social_listen.store import PostgresStore
+
+    dsn, schema = pg_schema
+    rng = random.Random(29)
+    with PostgresStore(dsn, schema=schema) as store:
+        _commit(store, [_mention(rng, i, day_span=4) for i in range(60)])
+        days = _dirty(store)
+        assert len(days) >= 3
+        held = days[1]
+        with psycopg.connect(dsn) as other:  # a refresh of that day in progress elsewhere
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_rollup._LOCK_KEY, held))
+            assert store.refresh_rollup() == len(days) - 1  # no wait, no StoreBusy
+            assert _dirty(store) == [held]
+            assert assert_parity(store) > 50  # the held day is read from the mentions
+            assert _dirty(store) == [held]
+            other.rollback()
+        assert store.refresh_rollup() == 1
+        _assert_rollup_is_a_rebuild(store)
