@@ -2,10 +2,12 @@
 
 ``rollup_daily`` holds, for each UTC day, brand (``NULL``: every mention once), kind and value,
 the partial aggregates of :mod:`social_listen.store._sql` that combine across days (counts,
-sums, minima, maxima; a mean is a sum and a count). Kinds are the dimensions with few values:
-``term``, ``hashtag``, ``intent`` (tag rows), ``source``, ``language``, ``domain``, ``query``,
-``sentiment_label`` (mention columns) and ``''`` (the day's total). Authors and links are left
-out: they have about as many values as mentions.
+sums, minima, maxima; a mean is a sum and a count). Kinds: ``term``, ``hashtag``, ``intent``
+(tag rows), ``source``, ``language``, ``domain``, ``query``, ``sentiment_label``, ``author``
+(mention columns), ``''`` (the day's total) and ``hour`` (hourly totals). Links are left out
+(about as many values as mentions). Author rows (schema 8) serve top authors and
+``distinct_authors``: the distinct count of the whole days' author rows plus the other days'
+authors that no such row holds.
 
 Every write marks the UTC days it touched in ``rollup_dirty`` (bumping ``gen``) in its own
 transaction; :func:`refresh_day` recomputes one day from ``mentions`` and ``mention_tags``
@@ -224,14 +226,15 @@ def plan_rollup(
 ) -> AggregatePlan | None:
     """The aggregate read from the rollup where it can be, or ``None`` (use the usual plan).
 
-    Eligible: metrics other than ``distinct_authors``; a filter of only ``since``, ``until``,
-    ``brands`` (any brands when ``brand`` is grouped, else at most one) and the grouped kind's
-    own field (``terms`` when grouping by term, ``sources`` by source...); at least one whole
-    UTC day in the period; and either ``by`` at most one rollup kind plus ``brand``, or ``by``
-    ``bucket`` (plus ``brand``) with every bucket edge (``edges``) on a whole UTC hour after
-    1970 (hour, day, week, month buckets in UTC or any zone whose offset is whole hours). The
-    whole days come from ``rollup_daily`` except dirty ones; the partial first and last day and
-    the dirty days are aggregated from the base tables; both halves are combined.
+    Eligible: the metrics that combine across days, and ``distinct_authors`` when ``by`` is
+    empty or ``brand``; a filter of only ``since``, ``until``, ``brands`` (any brands when
+    ``brand`` is grouped, else at most one) and the grouped kind's own field (``terms`` when
+    grouping by term, ``sources`` by source...); at least one whole UTC day in the period; and
+    either ``by`` at most one rollup kind plus ``brand``, or ``by`` ``bucket`` (plus ``brand``)
+    with every bucket edge (``edges``) on a whole UTC hour after 1970 (hour, day, week, month
+    buckets in UTC or any zone whose offset is whole hours). The whole days come from
+    ``rollup_daily`` except dirty ones; the partial first and last day and the dirty days are
+    aggregated from the base tables; both halves are combined.
     """
     _check_names(metrics, by)
     distinct = _DISTINCT in metrics
