@@ -830,8 +830,10 @@ class SQLStoreBase:
             # refresh first, in ascending order as a refresh takes them: a refresh running now
             # would otherwise write the author's rows back after they were deleted, or deadlock
             # with this transaction on the rows both delete.
-            days = author_days(cur, handle) | set(days_where(cur, condition, params))
+            # (SQLite: writes serialise, a refresh cannot run meanwhile.)
+            days = author_days(cur, handle)
             if lock is not None:
+                days |= set(days_where(cur, condition, params))
                 for day in sorted(days):
                     cur.execute(lock, (day,))
                 days |= author_days(cur, handle)  # rows a refresh wrote before it let go
