@@ -791,7 +791,12 @@ class SQLStoreBase:
                 ("triage", "mention_id"),
             ):
                 cur.execute(f"DELETE FROM {table} WHERE {column} IN ({ids_sql})", params)
-            cur.execute(f"DELETE FROM mentions WHERE {condition}", params)
+            # The days of the rows actually deleted too: on PostgreSQL a matching mention
+            # committed after the lock above is deleted by this statement as well.
+            cur.execute(f"DELETE FROM mentions WHERE {condition} RETURNING ts", params)
+            removed = cur.fetchall()
+            count = len(removed)
+            counts.update(dict.fromkeys({day_of(int(row[0])) for row in removed} - counts.keys(), 0))
         mark_days(cur, {*counts, *days})
         return count
 

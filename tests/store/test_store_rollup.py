@@ -705,3 +705,34 @@ def test_a_refresh_skips_a_day_another_refresh_holds(pg_schema: tuple[str, str])
             other.rollback()
         assert store.refresh_rollup() == 1
         _assert_rollup_is_a_rebuild(store)
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(120)
+def test_a_purge_marks_the_day_of_a_mention_committed_while_it_ran(
+    pg_schema: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from social_listen.store import PostgresStore
+
+    dsn, schema = pg_schema
+    old = [make_mention(i, created_at=T0 + timedelta(days=1, hours=i)) for i in range(3)]
+    late = make_mention(50, created_at=T0 + timedelta(days=4, hours=2))  # same source, another day
+    with PostgresStore(dsn, schema=schema) as first, PostgresStore(dsn, schema=schema) as second:
+        first.commit_page(Page(mentions=tuple(old)), SourceState(), source_key="k")
+        first.refresh_rollup()
+        text_deleted = first._text_deleted
+
+        def insert_meanwhile(cur: Any, id_subquery: str, params: Any) -> None:
+            # Another writer commits a matching mention and a refresh rolls its day up, after
+            # the purge read its days and before it deletes.
+            second.commit_page(Page(mentions=(late,)), SourceState(), source_key="k2")
+            second.refresh_rollup()
+            text_deleted(cur, id_subquery, params)
+
+        monkeypatch.setattr(first, "_text_deleted", insert_meanwhile)
+        assert first.purge(source=late.source) == 4
+        monkeypatch.undo()
+        assert first.count() == 0
+        period = Filter(since=T0, until=T0 + timedelta(days=6))
+        assert first.aggregate(("count",), where=period).rows == ((0,),)
+        _assert_rollup_is_a_rebuild(first)
