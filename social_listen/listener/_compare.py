@@ -36,6 +36,7 @@ _METRICS = (
     "sum_engagement",
     "distinct_authors",
 )
+_SUMMED = tuple(name for name in _METRICS if name != "distinct_authors")  # the rollup's part
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,13 +193,13 @@ def compare_with_counts(
         n_sources: See :func:`compare_brands`.
     """
     names = flt.brands
-    if period_total_form(_METRICS[:-1], ("brand",), flt):
+    if period_total_form(_SUMMED, ("brand",), flt):
         # The summable numbers as period totals (the store's daily rollup), the authors apart:
         # one brand at a time, which SQLite reads in mention order (faster than grouped).
         authors = {brand: _authors(store, flt.model_copy(update={"brands": (brand,)})) for brand in names}
         stats = {
             str(r[0]): (*r[1:], authors.get(r[0], 0))
-            for r in aggregate(store, _METRICS[:-1], by=("brand",), where=flt)
+            for r in aggregate(store, _SUMMED, by=("brand",), where=flt)
         }
     else:
         stats = {str(r[0]): r[1:] for r in aggregate(store, _METRICS, by=("brand",), where=flt)}

@@ -214,7 +214,7 @@ def build_report(
             where=own,
             since=since,
             until=until,
-            authors={None: comparison.rows[0].authors},
+            authors={None: next(row.authors for row in comparison.rows if row.brand == main)},
         ),
         share=share,
         share_reach=share_of_voice(
