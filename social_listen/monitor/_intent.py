@@ -19,6 +19,7 @@ from itertools import repeat
 from typing import Any
 
 from social_listen.core import ConfigError, Intent
+from social_listen.core._chunk_cache import ChunkCache
 from social_listen.monitor._sentiment_rules import clean_text, fold_diacritics
 from social_listen.monitor._trusted import trusted_builder
 
@@ -114,27 +115,12 @@ def _may_shout(text: str) -> bool:
     return "!!!" in text or _FOUR_CAPITALS.search(text) is not None
 
 
-_FOLD_CACHE_MAX = 50_000  # distinct chunks kept folded (cleared when full)
-_FOLD_CACHE_LONGEST = 48  # longer chunks (URLs, long hashtags) are rarely seen twice
+def _fold_chunk(chunk: str) -> str:
+    """A space-separated chunk of cleaned text -> URLs blanked, lower-cased, diacritics folded."""
+    return fold_diacritics(_URL.sub(" ", chunk) if _may_hold_url(chunk) else chunk)
 
 
-class _FoldedChunks(dict[str, str]):
-    """A space-separated chunk of cleaned text -> URLs blanked, lower-cased, diacritics folded.
-
-    Posts repeat their words: one dict lookup per chunk is several times cheaper than folding
-    every character of every post.
-    """
-
-    def __missing__(self, chunk: str) -> str:
-        value = fold_diacritics(_URL.sub(" ", chunk) if _may_hold_url(chunk) else chunk)
-        if len(chunk) <= _FOLD_CACHE_LONGEST:
-            if len(self) >= _FOLD_CACHE_MAX:
-                self.clear()
-            self[chunk] = value
-        return value
-
-
-_FOLDED_CHUNKS = _FoldedChunks()
+_FOLDED_CHUNKS: ChunkCache[str, str] = ChunkCache(_fold_chunk)
 
 
 def _fold(cleaned: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from social_listen.core import ConfigError
+from social_listen.core._chunk_cache import ChunkCache
 
 __all__ = [
     "DEFAULT_LANGUAGES",
@@ -41,33 +42,22 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
 # Every branch starts with a literal or a set, so the regex engine skips plain letters fast.
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|&\w+;|[^\w\s'’.,!?-]+")
 _CHUNK = 512
-_CLEAN_CACHE_MAX = 50_000  # distinct space-separated chunks kept cleaned (cleared when full)
-_CLEAN_CACHE_LONGEST = 48  # longer chunks (URLs, long hashtags) are rarely seen twice
 _LOCKSTEP_MAX_BYTES = 8192  # longer texts walk in Python (bounds the step table per batch)
 _LOCKSTEP_MIN = 24  # texts walking together below which the rest walk in Python
 _SORT_ROWS = 64  # texts whose features are counted in one sort
 _THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
 
 
-class _CleanChunks(dict[str, str]):
-    """``_NOISE.sub(" ", chunk)`` computed once per distinct space-separated chunk.
+def _clean_chunk(chunk: str) -> str:
+    """``_NOISE.sub(" ", chunk)`` of one space-separated chunk.
 
     No ``_NOISE`` match contains whitespace and none looks behind, so cleaning the pieces of
-    ``text.split(" ")`` and joining them with spaces gives ``_NOISE.sub(" ", text)``; posts
-    repeat their words, and one dict lookup per word is several times cheaper than the
-    regex pass over every character.
+    ``text.split(" ")`` and joining them with spaces gives ``_NOISE.sub(" ", text)``.
     """
-
-    def __missing__(self, chunk: str) -> str:
-        value = _NOISE.sub(" ", chunk)
-        if len(chunk) <= _CLEAN_CACHE_LONGEST:
-            if len(self) >= _CLEAN_CACHE_MAX:
-                self.clear()
-            self[chunk] = value
-        return value
+    return _NOISE.sub(" ", chunk)
 
 
-_CLEAN_CHUNKS = _CleanChunks()
+_CLEAN_CHUNKS: ChunkCache[str, str] = ChunkCache(_clean_chunk)
 
 
 def _remove_noise(text: str) -> str:

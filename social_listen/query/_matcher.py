@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz.distance import OSA
 
 from social_listen.core import DEFAULT_LIMITS, Limits, Mention
+from social_listen.core._chunk_cache import CHUNK_CACHE_LONGEST
 from social_listen.query._atoms import AtomSpec
 from social_listen.query._document import Document, words_string
 from social_listen.query._guard import is_ordinary_word
 from social_listen.query._normalize import (
     _CHUNK_FOLDS,
-    CHUNK_CACHE_LONGEST,
     chunks_flags,
     fold,
     fold_chunk,

@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from social_listen.core._chunk_cache import CHUNK_CACHE_LONGEST, CHUNK_CACHE_MAX_ENTRIES, ChunkCache
+
 __all__ = [
     "NormalizedText",
     "chunks_flags",
@@ -156,28 +158,9 @@ def fold_chunk(chunk: bytes) -> str:
     return " ".join(chunk.decode("utf-8", "surrogatepass").translate(_WORD_TABLE).split())
 
 
-# Chunks longer than this (URLs, long hashtags) are rarely seen twice: folded, not cached.
-CHUNK_CACHE_LONGEST = 48
-_CHUNK_CACHE_MAX = 50_000
-
-
-class _ChunkFolds(dict[bytes, str]):
-    """:func:`fold_chunk` computed once per distinct chunk (cleared when it gets large).
-
-    Non-ASCII posts repeat their words; a dict lookup per chunk is several times cheaper than
-    ``str.translate`` over every character, whose non-ASCII path looks each one up.
-    """
-
-    def __missing__(self, chunk: bytes) -> str:
-        value = fold_chunk(chunk)
-        if len(chunk) <= CHUNK_CACHE_LONGEST:
-            if len(self) >= _CHUNK_CACHE_MAX:
-                self.clear()
-            self[chunk] = value
-        return value
-
-
-_CHUNK_FOLDS = _ChunkFolds()
+# fold_chunk once per distinct chunk: a dict lookup per chunk is several times cheaper than
+# str.translate over every character, whose non-ASCII path looks each one up.
+_CHUNK_FOLDS: ChunkCache[bytes, str] = ChunkCache(fold_chunk)
 
 
 def word_string(text: str) -> str:
@@ -359,7 +342,7 @@ def chunks_flags(chunks: list[bytes]) -> frozenset[str]:
         if found:
             flags.update(found)
         elif len(chunk) <= CHUNK_CACHE_LONGEST:
-            if len(unflagged) >= _CHUNK_CACHE_MAX:
+            if len(unflagged) >= CHUNK_CACHE_MAX_ENTRIES:
                 unflagged.clear()
             unflagged.add(chunk)
     return frozenset(flags)
