@@ -24,32 +24,11 @@ from social_listen.core import (
     SourceState,
     StoreError,
 )
-from social_listen.store import SCHEMA_VERSION, Filter, SQLiteStore, _rollup
+from social_listen.store import METRICS, SCHEMA_VERSION, Filter, SQLiteStore, _rollup
 from social_listen.store._rollup import plan_rollup
 from social_listen.store._sql import bucket_edges
 
-ALL_METRICS = (
-    "count",
-    "count_scored",
-    "count_negative",
-    "count_neutral",
-    "count_positive",
-    "first_at",
-    "last_at",
-    "max_influence",
-    "max_urgency",
-    "mean_engagement",
-    "mean_influence",
-    "mean_reach",
-    "mean_sentiment",
-    "mean_targeted_sentiment",
-    "mean_urgency",
-    "sum_engagement",
-    "sum_likes",
-    "sum_shares",
-    "sum_views",
-    "sum_reach",
-)
+ALL_METRICS = tuple(name for name in METRICS if name != "distinct_authors")  # every summable one
 BRANDS = ("acme", "globex", "initech")
 TERMS = ("late", "refund", "box", "price", "support", "app")
 SINCE = T0 + timedelta(hours=5, minutes=30)  # partial first day
