@@ -187,6 +187,9 @@ class SentimentResult:
     flags: frozenset[str]
 
 
+# The flags of a text that raised none (most): one shared object, not one per result.
+_NO_FLAGS: frozenset[str] = frozenset()
+
 _build_sentiment = trusted_builder(Sentiment, score=0.0, label="neutral", method="m", targeted_score=None)
 
 
@@ -295,4 +298,4 @@ class SentimentScorer:
         # Valid by construction (scores clamped, a built-in label, a str method): skip validation.
         build = _build_sentiment if self._label is None and type(method) is str else Sentiment
         sentiment = build(score=score, label=self.label(score), method=method, targeted_score=targeted)
-        return SentimentResult(sentiment, frozenset(flags))
+        return SentimentResult(sentiment, frozenset(flags) if flags else _NO_FLAGS)

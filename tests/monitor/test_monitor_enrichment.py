@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ConfigDict
 
 from social_listen.core import Author, Mention, Metrics
 from social_listen.monitor import (
@@ -96,6 +97,50 @@ def test_streaming_call_equals_batches(enricher: Enricher) -> None:
     posts = [mention(i, f"Acme order {i} was great") for i in range(7)]
     small = Enricher(brands=KeywordMatcher({"Acme": ["acme"]}), batch_size=3, terms=None)
     assert list(small(posts)) == small.enrich_batch(posts)
+
+
+def test_a_batch_longer_than_batch_size_gives_what_one_slice_gives() -> None:
+    texts = ["Acme order was great", "Az Acme csomag késik, borzalmas", "acme?", "Comanda Acme e super"]
+    posts = [mention(i, texts[i % 4] + f" {i}") for i in range(11)]
+    sliced = Enricher(brands=KeywordMatcher({"Acme": ["acme"]}), batch_size=3, terms=None)
+    whole = Enricher(brands=KeywordMatcher({"Acme": ["acme"]}), batch_size=100, terms=None)
+    got = sliced.enrich_batch(posts)
+    assert [m.native_id for m in got] == [p.native_id for p in posts]
+    assert got == whole.enrich_batch(posts)
+    assert [m.model_fields_set for m in got] == [m.model_fields_set for m in whole.enrich_batch(posts)]
+
+
+def test_enriched_copies_share_their_fields_set_and_stay_independent() -> None:
+    enricher = Enricher(brands=KeywordMatcher({"Acme": ["acme"]}), terms=None)
+    a, b = enricher.enrich_batch([mention(1, "Acme is awful"), mention(2, "Acme is great")])
+    # One fields-set object per shape (fewer objects for the garbage collector), equal to
+    # what model_copy would give.
+    assert a.__pydantic_fields_set__ is b.__pydantic_fields_set__
+    assert a.urgency is not None
+    assert b.urgency is not None
+    assert a.urgency.__pydantic_fields_set__ is b.urgency.__pydantic_fields_set__
+    # A copy with an update gets its own set: the others keep theirs.
+    before = set(b.model_fields_set)
+    changed = a.model_copy(update={"url": "https://example.com/1"})
+    assert "url" in changed.model_fields_set
+    assert a.model_fields_set == b.model_fields_set == before
+    assert Mention.model_validate_json(changed.model_dump_json()) == changed
+
+
+class _Editable(Mention):
+    model_config = ConfigDict(frozen=False)
+
+
+def test_a_mutable_mention_subclass_keeps_a_fields_set_of_its_own() -> None:
+    from social_listen.monitor._trusted import trusted_copy
+
+    original = _Editable(source="test", native_id="1", text="hi", created_at=T0)
+    first = trusted_copy(original, {"brands": ("Acme",)})
+    second = trusted_copy(original, {"brands": ("Acme",)})
+    assert first.model_fields_set == second.model_fields_set
+    first.url = "https://example.com/1"
+    assert "url" in first.model_fields_set
+    assert "url" not in second.model_fields_set
 
 
 def test_injected_matcher_and_terms_are_used() -> None:
