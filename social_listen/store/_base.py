@@ -40,12 +40,14 @@ from social_listen.store._rollup import (
 )
 from social_listen.store._rows import (
     BODY_COLUMNS,
+    DERIVED_KEYS,
     MENTION_COLUMNS,
     SELECT_COLUMNS,
     TAG_COLUMNS,
-    derived_json,
+    derived,
     dumps,
     from_us,
+    loads,
     mention_from_row,
     mention_rows,
     tag_rows,
@@ -392,7 +394,7 @@ class SQLStoreBase:
         with self._write_tx() as cur:
             existing, _ = self._lookup(cur, batch)
             narrow: list[tuple[Any, ...]] = []
-            body: list[tuple[Any, ...]] = []
+            body: list[tuple[Mention, int]] = []
             tags: list[tuple[Any, ...]] = []
             facts: list[tuple[Any, ...]] = []
             lang_changed: list[tuple[int, str | None]] = []
@@ -418,15 +420,7 @@ class SQLStoreBase:
                         mention_id,
                     )
                 )
-                body.append(
-                    (
-                        mention.detected_language,
-                        mention.language_confidence,
-                        dumps(list(mention.terms)),
-                        derived_json(mention),
-                        mention_id,
-                    )
-                )
+                body.append((mention, mention_id))
                 kinds = {"term", "intent"} | ({"brand"} if mention.brands else set())
                 tags.append((mention_id, kinds, tag_values(mention)))
                 facts.append(narrow[-1][1:4] + narrow[-1][4:5] + (mention_id,))
@@ -446,9 +440,7 @@ class SQLStoreBase:
                 narrow,
             )
             cur.executemany(
-                "UPDATE mention_bodies SET detected_language = ?, language_confidence = ?, terms = ?, "
-                "derived = ? WHERE mention_id = ?",
-                body,
+                "UPDATE mention_bodies SET doc = ? WHERE mention_id = ?", self._enriched_docs(cur, body)
             )
             cur.executemany(
                 "DELETE FROM mention_tags WHERE mention_id = ? AND kind IN ('term', 'intent')",
@@ -465,6 +457,38 @@ class SQLStoreBase:
             mark_days(cur, days)
             updated = len(ids)
         return updated
+
+    def _enriched_docs(self, cur: Cursor, body: list[tuple[Mention, int]]) -> list[tuple[str | None, int]]:
+        """The body documents of stored mentions with the enrichment's fields replaced.
+
+        The other fields of a document (author details, lists, the claimed language) are kept
+        as stored: the enriched mention may be an older copy than the stored version.
+        """
+        docs: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks([mention_id for _, mention_id in body]):
+            cur.execute(
+                f"SELECT mention_id, doc FROM mention_bodies WHERE mention_id IN ({_marks(len(chunk))})",
+                tuple(chunk),
+            )
+            for row in cur.fetchall():
+                docs[int(row[0])] = {} if row[1] is None else loads(row[1])
+        out: list[tuple[str | None, int]] = []
+        for mention, mention_id in body:
+            doc = docs.get(mention_id, {})
+            for key in DERIVED_KEYS:
+                doc.pop(key, None)
+            doc.update(derived(mention))
+            for key, value in (
+                ("detected_language", mention.detected_language),
+                ("language_confidence", mention.language_confidence),
+                ("terms", list(mention.terms)),
+            ):
+                if value is None or value == []:
+                    doc.pop(key, None)
+                else:
+                    doc[key] = value
+            out.append((dumps(doc) if doc else None, mention_id))
+        return out
 
     def _insert_enrichment_tags(
         self, cur: Cursor, tags: list[tuple[int, set[str], list[tuple[str, str]]]]

@@ -2,8 +2,11 @@
 
 The write path turns a :class:`~social_listen.core.Mention` into a narrow ``mentions`` row, a
 ``mention_bodies`` row and ``mention_tags`` rows with plain attribute access (no per-field
-validation: the model was validated when it was built), which keeps ingest fast. Reads rebuild
-the mention, raw payload included, with one ``model_validate``.
+validation: the model was validated when it was built), which keeps ingest fast. Since schema
+10 a body row binds few values: the fields no query filters on (author details, languages,
+flags, links, hashtags, handles, terms, derived scores) travel as one JSON document (``doc``),
+holding only the fields that are set. Reads rebuild the mention, raw payload included, with one
+``model_validate``.
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 from social_listen.core import Mention
 
 __all__ = [
     "BODY_COLUMNS",
+    "DERIVED_KEYS",
     "MENTION_COLUMNS",
     "TAG_COLUMNS",
+    "body_doc",
+    "derived",
     "dumps",
     "from_us",
     "loads",
@@ -71,25 +78,14 @@ BODY_COLUMNS: tuple[str, ...] = (
     "title",
     "text",
     "url",
-    "author_name",
-    "author_id",
-    "author_url",
-    "sort_at",
-    "language",
-    "detected_language",
-    "language_confidence",
     "brands",
-    "flags",
-    "links",
-    "hashtags",
-    "mentioned_handles",
-    "terms",
     "extras",
-    "derived",
-    "schema_version",
+    "doc",
     "raw",
 )
-DERIVED_FIELDS = ("sentiment", "intent", "reach", "influence", "urgency")
+"""Schema 10: ``brands`` (a JSON list) and ``extras`` (a JSON object) stay columns, ``NULL`` when
+empty, because the monitor's inbox reads them in SQL; ``doc`` holds the rest (see
+:func:`body_doc`)."""
 
 
 def _default(value: Any) -> Any:
@@ -111,6 +107,10 @@ try:  # orjson (the ``speed`` extra) encodes raw payloads about five times faste
 
     def dumps(value: Any) -> str:
         """Compact JSON (non-ASCII kept, unknown types as strings)."""
+        try:  # the plain call is the fast one; the options only matter when it refuses
+            return orjson.dumps(value).decode()
+        except (TypeError, orjson.JSONEncodeError):
+            pass
         try:
             return orjson.dumps(value, default=_default, option=_OPTIONS).decode()
         except (TypeError, orjson.JSONEncodeError):  # e.g. integers beyond 64 bits
@@ -124,10 +124,6 @@ except ImportError:  # pragma: no cover - exercised when the extra is absent
         return _STDLIB.encode(value)
 
     loads = json.loads
-
-
-def _list(values: Sequence[str] | frozenset[str]) -> str:
-    return dumps(list(values)) if values else "[]"
 
 
 def to_us(value: datetime) -> int:
@@ -173,8 +169,12 @@ def _clean(text: str | None) -> str | None:
     return text
 
 
-def derived_json(mention: Mention) -> str:
-    """The derived scores as JSON (only those present)."""
+DERIVED_KEYS = ("sentiment", "intent", "reach", "influence", "urgency")
+"""The derived scores' keys in a body document (enrichment replaces them together)."""
+
+
+def derived(mention: Mention) -> dict[str, Any]:
+    """The derived scores present, as the plain values a body document holds."""
     out: dict[str, Any] = {}
     sentiment = mention.sentiment
     if sentiment is not None:
@@ -188,7 +188,96 @@ def derived_json(mention: Mention) -> str:
         value = getattr(mention, name)
         if value is not None:
             out[name] = value.model_dump(mode="json")
-    return dumps(out) if out else "{}"
+    return out
+
+
+_DOC_FIELDS = attrgetter(
+    "language",
+    "detected_language",
+    "language_confidence",
+    "flags",
+    "links",
+    "hashtags",
+    "mentioned_handles",
+    "terms",
+    "schema_version",
+    "intent",
+    "reach",
+    "influence",
+    "urgency",
+)
+
+
+def body_doc(mention: Mention, sort_at: int | None = None) -> str | None:
+    """The body document: every rarely filtered field that is set, as one JSON object.
+
+    Absent keys read back as the field's default (``None``, empty, ``schema_version`` 1), so
+    a typical mention binds one short string instead of about fifteen values.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> m = Mention(source="x", native_id="1", created_at=datetime(2026, 1, 1, tzinfo=UTC), language="hu")
+        >>> body_doc(m)
+        '{"language":"hu"}'
+    """
+    doc: dict[str, Any] = {}
+    author = mention.author
+    if author is not None:
+        if author.name is not None:
+            doc["author_name"] = author.name
+        if author.id is not None:
+            doc["author_id"] = author.id
+        if author.url is not None:
+            doc["author_url"] = author.url
+    if sort_at is not None:
+        doc["sort_at"] = sort_at
+    (
+        language,
+        detected,
+        confidence,
+        flags,
+        links,
+        hashtags,
+        handles,
+        terms,
+        version,
+        intent,
+        reach,
+        influence,
+        urgency,
+    ) = _DOC_FIELDS(mention)
+    if language is not None:
+        doc["language"] = language
+    if detected is not None:
+        doc["detected_language"] = detected
+    if confidence is not None:
+        doc["language_confidence"] = confidence
+    if flags:
+        doc["flags"] = sorted(flags)
+    if links:
+        doc["links"] = links
+    if hashtags:
+        doc["hashtags"] = hashtags
+    if handles:
+        doc["mentioned_handles"] = handles
+    if terms:
+        doc["terms"] = terms
+    if version != 1:  # absent means 1, whatever a later release's default is
+        doc["schema_version"] = version
+    sentiment = mention.sentiment
+    if sentiment is not None:
+        doc["sentiment"] = {
+            "score": sentiment.score,
+            "label": sentiment.label,
+            "method": sentiment.method,
+            "targeted_score": sentiment.targeted_score,
+        }
+    if intent is not None or reach is not None or influence is not None or urgency is not None:
+        scores = (("intent", intent), ("reach", reach), ("influence", influence), ("urgency", urgency))
+        for name, value in scores:
+            if value is not None:
+                doc[name] = value.model_dump(mode="json")
+    return dumps(doc) if doc else None
 
 
 def tag_values(mention: Mention) -> list[tuple[str, str]]:
@@ -223,72 +312,128 @@ def tag_rows(pairs: list[tuple[str, str]], mention_id: int, narrow: tuple[Any, .
     return [(kind, value, *facts) for kind, value in pairs]
 
 
+_MENTION_FIELDS = attrgetter(
+    "source",
+    "native_id",
+    "created_at",
+    "sort_at",
+    "edited_at",
+    "collected_at",
+    "author",
+    "metrics",
+    "sentiment",
+    "language",
+    "detected_language",
+    "query",
+    "url",
+    "channel",
+    "parent_id",
+    "thread_id",
+    "reach",
+    "influence",
+    "urgency",
+    "title",
+    "text",
+    "raw",
+    "brands",
+    "extras",
+)
+_METRICS = attrgetter("likes", "shares", "replies", "quotes", "views", "score")
+
+
 def mention_rows(
     mention: Mention, mention_id: int, version: int
 ) -> tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[Any, ...]]]:
-    """The ``mentions`` row, the ``mention_bodies`` row and the ``mention_tags`` rows."""
-    author = mention.author
-    metrics = mention.metrics
-    sentiment = mention.sentiment
-    created = (mention.created_at - _EPOCH) // _MICRO
-    sort_at = None if mention.sort_at is None else (mention.sort_at - _EPOCH) // _MICRO
+    """The ``mentions`` row, the ``mention_bodies`` row and the ``mention_tags`` rows.
+
+    The fields are read with one ``attrgetter`` call each for the mention and its metrics
+    (the per-mention Python work is a large share of ingest time).
+    """
+    (
+        source,
+        native_id,
+        created_at,
+        sort_at_dt,
+        edited_at,
+        collected_at,
+        author,
+        metrics,
+        sentiment,
+        language,
+        detected,
+        query,
+        url,
+        channel,
+        parent_id,
+        thread_id,
+        reach,
+        influence,
+        urgency,
+        title,
+        text,
+        raw,
+        brands,
+        extras,
+    ) = _MENTION_FIELDS(mention)
+    likes, shares, replies, quotes, views, score = _METRICS(metrics)
+    engagement = (likes or 0) + (shares or 0) + (replies or 0) + (quotes or 0)
+    created = (created_at - _EPOCH) // _MICRO
+    sort_at = None if sort_at_dt is None else (sort_at_dt - _EPOCH) // _MICRO
+    ts = created if sort_at is None else sort_at
+    if sentiment is not None:
+        s_score, s_label, s_targeted = sentiment.score, sentiment.label, sentiment.targeted_score
+    else:
+        s_score = s_label = s_targeted = None
+    reach_value = None if reach is None else reach.value
+    if author is not None:
+        handle, followers, verified = author.handle, author.followers, author.verified
+    else:
+        handle = followers = verified = None
     narrow = (
         mention_id,
-        mention.source,
-        mention.native_id,
-        sort_at if sort_at is not None else created,
+        source,
+        native_id,
+        ts,
         created,
-        None if mention.edited_at is None else (mention.edited_at - _EPOCH) // _MICRO,
-        (mention.collected_at - _EPOCH) // _MICRO,
+        None if edited_at is None else (edited_at - _EPOCH) // _MICRO,
+        (collected_at - _EPOCH) // _MICRO,
         version,
         mention.content_hash(),
-        author.handle if author else None,
-        author.followers if author else None,
-        None if author is None or author.verified is None else int(author.verified),
-        mention.detected_language or mention.language,
-        mention.query,
-        domain_of(mention.url),
-        mention.channel,
-        mention.parent_id,
-        mention.thread_id,
-        metrics.likes,
-        metrics.shares,
-        metrics.replies,
-        metrics.quotes,
-        metrics.views,
-        metrics.score,
-        metrics.engagement,
-        sentiment.score if sentiment else None,
-        sentiment.label if sentiment else None,
-        sentiment.targeted_score if sentiment else None,
-        mention.reach.value if mention.reach else None,
-        mention.influence.value if mention.influence else None,
-        mention.urgency.value if mention.urgency else None,
+        handle,
+        followers,
+        None if verified is None else int(verified),
+        detected or language,
+        query,
+        domain_of(url),
+        channel,
+        parent_id,
+        thread_id,
+        likes,
+        shares,
+        replies,
+        quotes,
+        views,
+        score,
+        engagement,
+        s_score,
+        s_label,
+        s_targeted,
+        reach_value,
+        None if influence is None else influence.value,
+        None if urgency is None else urgency.value,
     )
     body = (
         mention_id,
-        _clean(mention.title),
-        _clean(mention.text),
-        mention.url,
-        author.name if author else None,
-        author.id if author else None,
-        author.url if author else None,
-        sort_at,
-        mention.language,
-        mention.detected_language,
-        mention.language_confidence,
-        _list(mention.brands),
-        _list(sorted(mention.flags)) if mention.flags else "[]",
-        _list(mention.links),
-        _list(mention.hashtags),
-        _list(mention.mentioned_handles),
-        _list(mention.terms),
-        dumps(dict(mention.extras)) if mention.extras else "{}",
-        derived_json(mention),
-        mention.schema_version,
-        None if mention.raw is None else _clean(dumps(mention.raw)),
+        _clean(title),
+        _clean(text),
+        url,
+        dumps(list(brands)) if brands else None,
+        dumps(dict(extras)) if extras else None,
+        body_doc(mention, sort_at),
+        None if raw is None else _clean(dumps(raw)),
     )
-    return narrow, body, tag_rows(tag_values(mention), mention_id, narrow)
+    facts = (mention_id, ts, s_score, s_label, reach_value, engagement)
+    return narrow, body, [(kind, value, *facts) for kind, value in tag_values(mention)]
 
 
 _NONE = type(None)
@@ -362,45 +507,40 @@ SELECT_COLUMNS = ", ".join(["m.id"] + [f"m.{c}" for c in _SELECT_NARROW] + [f"b.
 def mention_from_row(row: Sequence[Any]) -> Mention:
     """Rebuild a mention from a row selected with :data:`SELECT_COLUMNS`."""
     narrow = dict(zip(_SELECT_NARROW, row[1 : 1 + len(_SELECT_NARROW)], strict=True))
-    body = dict(zip(_SELECT_BODY, row[1 + len(_SELECT_NARROW) :], strict=True))
+    title, text, url, brands, extras, doc_json, raw = row[1 + len(_SELECT_NARROW) :]
+    doc: dict[str, Any] = {} if doc_json is None else loads(doc_json)
     handle = narrow["author_handle"]
+    sort_at = doc.pop("sort_at", None)
     data: dict[str, Any] = {
-        "schema_version": body["schema_version"],
+        "schema_version": doc.pop("schema_version", 1),
         "source": narrow["source"],
         "native_id": narrow["native_id"],
-        "url": body["url"],
-        "title": body["title"],
-        "text": body["text"],
+        "url": url,
+        "title": title,
+        "text": text,
         "created_at": from_us(narrow["created_at"]),
-        "sort_at": None if body["sort_at"] is None else from_us(body["sort_at"]),
+        "sort_at": None if sort_at is None else from_us(sort_at),
         "edited_at": None if narrow["edited_at"] is None else from_us(narrow["edited_at"]),
         "collected_at": from_us(narrow["collected_at"]),
-        "language": body["language"],
-        "detected_language": body["detected_language"],
-        "language_confidence": body["language_confidence"],
         "metrics": {k: narrow[k] for k in ("likes", "shares", "replies", "quotes", "views", "score")},
         "parent_id": narrow["parent_id"],
         "thread_id": narrow["thread_id"],
         "channel": narrow["channel"],
         "query": narrow["query"],
-        "brands": loads(body["brands"]),
-        "flags": loads(body["flags"]),
-        "links": loads(body["links"]),
-        "hashtags": loads(body["hashtags"]),
-        "mentioned_handles": loads(body["mentioned_handles"]),
-        "terms": loads(body["terms"]),
-        "extras": loads(body["extras"]),
-        "raw": None if body["raw"] is None else loads(body["raw"]),
+        "brands": [] if brands is None else loads(brands),
+        "extras": {} if extras is None else loads(extras),
+        "raw": None if raw is None else loads(raw),
     }
+    name, author_id, author_url = (doc.pop(key, None) for key in ("author_name", "author_id", "author_url"))
     if handle is not None:
         verified = narrow["author_verified"]
         data["author"] = {
             "handle": handle,
-            "name": body["author_name"],
-            "id": body["author_id"],
-            "url": body["author_url"],
+            "name": name,
+            "id": author_id,
+            "url": author_url,
             "followers": narrow["author_followers"],
             "verified": None if verified is None else bool(verified),
         }
-    data.update(loads(body["derived"]))
+    data.update(doc)  # languages, lists, derived scores: the model's own field names
     return Mention.model_validate(data)

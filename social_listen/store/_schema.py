@@ -46,6 +46,9 @@ class Migration:
     common: tuple[str, ...]
     sqlite: tuple[str, ...] = ()
     postgres: tuple[str, ...] = ()
+    only_with_column: tuple[str, str] | None = None
+    """``(table, column)``: run only while the table still has that column (a rebuilt table
+    is not rebuilt again when a store's version is set back, as tests do)."""
 
     def statements(self, dialect: Dialect) -> list[str]:
         """The statements for one dialect, type placeholders filled."""
@@ -347,13 +350,92 @@ _V9 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+# Schema 10: the body fields no query filters on, as one JSON document of the fields that are set.
+_DOC_FIELDS = (
+    "author_name",
+    "author_id",
+    "author_url",
+    "sort_at",
+    "language",
+    "detected_language",
+    "language_confidence",
+)
+_DOC_LISTS = ("flags", "links", "hashtags", "mentioned_handles", "terms")
+_DROPPED_BODY_COLUMNS = (*_DOC_FIELDS, *_DOC_LISTS, "derived", "schema_version")
+_SQLITE_DOC = (
+    # A merge patch onto {{}} drops the null members; derived scores are merged in last.
+    "NULLIF(json_patch(json_patch('{{}}', json_object("
+    + ", ".join(f"'{name}', {name}" for name in _DOC_FIELDS)
+    + ", "
+    + ", ".join(f"'{name}', json(NULLIF({name}, '[]'))" for name in _DOC_LISTS)
+    + ", 'schema_version', NULLIF(schema_version, 1))), json(derived)), '{{}}')"
+)
+_PG_DOC = (
+    "NULLIF((jsonb_strip_nulls(jsonb_build_object("
+    + ", ".join(f"'{name}', {name}" for name in _DOC_FIELDS)
+    + ", "
+    + ", ".join(f"'{name}', NULLIF({name}, '[]')::jsonb" for name in _DOC_LISTS)
+    + ", 'schema_version', NULLIF(schema_version, 1))) || derived::jsonb)::text, '{{}}')"
+)
+
+_V10 = Migration(
+    10,
+    "ingest: mention_bodies binds few values (a JSON document of the rarely filtered fields)",
+    common=(),
+    sqlite=(
+        # Binding parameters through Python's sqlite3 cost more per mention than SQLite's own
+        # work on the body row: 21 columns (most of them empty lists or NULL) become 8, with
+        # brands and extras (read by the inbox in SQL) NULL when empty. SQLite cannot drop
+        # NOT NULL constraints in place: the table is rebuilt.
+        """CREATE TABLE mention_bodies_v10 (
+            mention_id {PK_ID},
+            title TEXT,
+            text TEXT NOT NULL,
+            url TEXT,
+            brands TEXT,
+            extras TEXT,
+            doc TEXT,
+            raw TEXT
+        )""",
+        "INSERT INTO mention_bodies_v10 (mention_id, title, text, url, brands, extras, doc, raw) "
+        "SELECT mention_id, title, text, url, NULLIF(brands, '[]'), NULLIF(extras, '{{}}'), "
+        + _SQLITE_DOC
+        + ", raw FROM mention_bodies ORDER BY mention_id",
+        "DROP TABLE mention_bodies",
+        "ALTER TABLE mention_bodies_v10 RENAME TO mention_bodies",
+    ),
+    postgres=(
+        "ALTER TABLE mention_bodies ADD COLUMN IF NOT EXISTS doc TEXT",
+        "ALTER TABLE mention_bodies ALTER COLUMN brands DROP NOT NULL",
+        "ALTER TABLE mention_bodies ALTER COLUMN extras DROP NOT NULL",
+        "UPDATE mention_bodies SET doc = "
+        + _PG_DOC
+        + ", brands = NULLIF(brands, '[]'), extras = NULLIF(extras, '{{}}')",
+        "ALTER TABLE mention_bodies " + ", ".join(f"DROP COLUMN {name}" for name in _DROPPED_BODY_COLUMNS),
+    ),
+    only_with_column=("mention_bodies", "derived"),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
 """Every schema step, oldest first."""
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 """The schema version this release writes."""
 
 _META = "CREATE TABLE IF NOT EXISTS sl_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+
+def _has_column(
+    execute: Callable[[str, Sequence[Any]], Any], dialect: Dialect, table: str, column: str
+) -> bool:
+    if dialect == "sqlite":
+        sql = "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?"
+    else:
+        sql = (
+            "SELECT COUNT(*) FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?"
+        )
+    return bool(execute(sql, (table, column)).fetchone()[0])
 
 
 def migrate(
@@ -378,6 +460,8 @@ def migrate(
     before = fetch_version() or 0
     for migration in MIGRATIONS:
         if before < migration.version <= target:
+            if migration.only_with_column and not _has_column(execute, dialect, *migration.only_with_column):
+                continue
             for statement in migration.statements(dialect):
                 execute(statement, ())
     after = max(before, target)

@@ -398,16 +398,18 @@ def _v5_store(path: Any, rng: random.Random, n: int) -> None:
     """A file as release 5 left it (no rollup tables) holding ``n`` mentions."""
     import sqlite3
 
-    from social_listen.store._rows import BODY_COLUMNS, MENTION_COLUMNS, TAG_COLUMNS, mention_rows
+    from store_support import V9_BODY_COLUMNS, v9_rows
+
+    from social_listen.store._rows import MENTION_COLUMNS, TAG_COLUMNS
     from social_listen.store._schema import migrate
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
     migrate(conn.execute, lambda: None, dialect="sqlite", target=5)
-    rows = [mention_rows(_mention(rng, i), i + 1, 1) for i in range(n)]
+    rows = [v9_rows(_mention(rng, i), i + 1) for i in range(n)]
     for table, columns, values in (
         ("mentions", MENTION_COLUMNS, [r[0] for r in rows]),
-        ("mention_bodies", BODY_COLUMNS, [r[1] for r in rows]),
+        ("mention_bodies", V9_BODY_COLUMNS, [r[1] for r in rows]),
         ("mention_tags", TAG_COLUMNS, [t for r in rows for t in r[2]]),
     ):
         conn.executemany(
