@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -152,9 +154,19 @@ class SQLStoreBase:
         return ()
 
     def _insert_rows(
-        self, cur: Cursor, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+        self,
+        cur: Cursor,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[tuple[Any, ...]],
+        *,
+        sparse: bool = False,
     ) -> None:
-        """Insert new rows of a write-path table (``table`` and ``columns`` are constants)."""
+        """Insert new rows of a write-path table (``table`` and ``columns`` are constants).
+
+        ``sparse`` marks rows with many ``None`` values, which a backend may leave out of the
+        ``INSERT`` (they take the column default, ``NULL``).
+        """
         cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns))})", rows)
 
     def _text_changed(self, cur: Cursor, ids: Sequence[int], *, replaced: bool) -> None:
@@ -272,10 +284,13 @@ class SQLStoreBase:
         if not mentions:
             return days
         existing, tombs = self._lookup(cur, mentions)
-        new = [m for m in mentions if m.key not in existing and m.key not in tombs]
         edits: list[tuple[Mention, tuple[Any, ...]]] = []
         refresh: list[tuple[Any, ...]] = []
-        for mention in mentions:
+        if not existing and not tombs:  # the common case: a page of mentions never seen
+            new = list(mentions)
+        else:
+            new = [m for m in mentions if m.key not in existing and m.key not in tombs]
+        for mention in mentions if existing else ():
             found = existing.get(mention.key)
             if found is None:
                 continue
@@ -305,13 +320,17 @@ class SQLStoreBase:
         narrow_rows: list[tuple[Any, ...]] = []
         body_rows: list[tuple[Any, ...]] = []
         tag_rows: list[tuple[Any, ...]] = []
-        for mention, mention_id in zip(new, ids, strict=True):
-            narrow, body, tags = mention_rows(mention, mention_id, 1)
-            narrow_rows.append(narrow)
-            body_rows.append(body + self._body_extra(mention))
-            tag_rows.extend(tags)
+        if new:
+            narrow_all, body_all, tags_all = zip(*map(mention_rows, new, ids, repeat(1)), strict=True)
+            narrow_rows = list(narrow_all)
+            body_rows = list(body_all)
+            if self._body_extra_columns():
+                body_rows = [body + self._body_extra(m) for body, m in zip(body_rows, new, strict=True)]
+            tag_rows = list(chain.from_iterable(tags_all))
         if narrow_rows:
-            self._insert_rows(cur, "mentions", MENTION_COLUMNS, narrow_rows)
+            # A mention row has about a dozen None columns; a body or tag row one to three,
+            # too few for grouping rows by None pattern to pay for itself in SQLite.
+            self._insert_rows(cur, "mentions", MENTION_COLUMNS, narrow_rows, sparse=True)
             self._insert_rows(cur, "mention_bodies", BODY_COLUMNS + self._body_extra_columns(), body_rows)
         if edits:
             days |= self._write_edits(cur, edits, now, tag_rows)
@@ -326,7 +345,7 @@ class SQLStoreBase:
             )
         if ids:
             self._text_changed(cur, ids, replaced=False)
-        days.update(day_of(row[3]) for row in narrow_rows)
+        days.update(map(day_of, map(itemgetter(3), narrow_rows)))
         return days
 
     def _drop_old_versions(

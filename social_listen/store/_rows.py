@@ -20,6 +20,7 @@ from operator import attrgetter
 from typing import Any
 
 from social_listen.core import Mention
+from social_listen.core._chunk_cache import ChunkCache
 
 __all__ = [
     "BODY_COLUMNS",
@@ -139,6 +140,22 @@ def from_us(value: int) -> datetime:
 _AUTHORITY = re.compile(r".*?://([^/?#]*)", re.DOTALL)
 
 
+def _host(authority: str) -> str | None:
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else host[1:]
+    else:
+        host = host.partition(":")[0]
+    host = host.lower()
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+# Authorities repeat (a source's posts share a few hosts): one dict lookup each.
+_HOSTS: ChunkCache[str, str | None] = ChunkCache(_host, longest=255)
+
+
 def domain_of(url: str | None) -> str | None:
     """The lower-cased host of a URL without ``www.`` (no port, no credentials).
 
@@ -151,15 +168,7 @@ def domain_of(url: str | None) -> str | None:
     found = _AUTHORITY.match(url)
     if found is None:
         return None
-    host = found.group(1).rpartition("@")[2]
-    if host.startswith("["):
-        host = host[1 : host.find("]")] if "]" in host else host[1:]
-    else:
-        host = host.partition(":")[0]
-    host = host.lower()
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host
+    return _HOSTS[found.group(1)]
 
 
 def _clean(text: str | None) -> str | None:
@@ -280,17 +289,26 @@ def body_doc(mention: Mention, sort_at: int | None = None) -> str | None:
     return dumps(doc) if doc else None
 
 
+def _hashtag_key(tag: str) -> str:
+    return tag.lstrip("#").lower()
+
+
+_HASHTAGS: ChunkCache[str, str] = ChunkCache(_hashtag_key)
+_TAG_FIELDS = attrgetter("brands", "terms", "hashtags", "links", "intent")
+
+
 def tag_values(mention: Mention) -> list[tuple[str, str]]:
     """``(kind, value)`` pairs for ``mention_tags`` (deduplicated)."""
-    pairs = [("brand", brand) for brand in mention.brands]
-    if mention.terms:
-        pairs += [("term", term) for term in mention.terms]
-    if mention.hashtags:
-        pairs += [("hashtag", tag.lstrip("#").lower()) for tag in mention.hashtags]
-    if mention.links:
-        pairs += [("link", link) for link in mention.links]
-    if mention.intent is not None:
-        pairs += [("intent", label) for label in mention.intent.labels]
+    brands, terms, hashtags, links, intent = _TAG_FIELDS(mention)
+    pairs = [("brand", brand) for brand in brands]
+    if terms:
+        pairs += [("term", term) for term in terms]
+    if hashtags:
+        pairs += [("hashtag", _HASHTAGS[tag]) for tag in hashtags]
+    if links:
+        pairs += [("link", link) for link in links]
+    if intent is not None:
+        pairs += [("intent", label) for label in intent.labels]
     return list(dict.fromkeys(pairs)) if len(pairs) > 1 else pairs
 
 
