@@ -25,6 +25,21 @@ __all__ = ["InfluenceModel", "ReachModel", "seen_fraction"]
 # Scores are valid by construction (a float value, a str method, plain inputs): no validation.
 _score = trusted_builder(Score, value=0.0, method="reach-v1", inputs={}, reasons=())
 
+# Scores are frozen and depend only on a few numbers, so mentions with the same numbers (an
+# author's posts without engagement, say) share one Score instead of holding equal copies:
+# every enriched mention a caller keeps costs Python's garbage collector less. Each model
+# keeps at most this many and starts afresh when full.
+_MAX_SHARED_SCORES = 1024
+
+_ScoreKey = tuple[int | None, ...]
+
+
+def _shared(scores: dict[_ScoreKey, Score], key: _ScoreKey, score: Score) -> Score:
+    if len(scores) >= _MAX_SHARED_SCORES:
+        scores.clear()
+    scores[key] = score
+    return score
+
 
 def seen_fraction(
     followers: int, *, base: float = 0.3, scale: float = 1000.0, exponent: float = 0.25
@@ -70,8 +85,12 @@ class ReachModel:
     scale: float = 1000.0
     exponent: float = 0.25
 
+    @cached_property
+    def _scores(self) -> dict[_ScoreKey, Score]:
+        return {}
+
     def score(self, mention: Mention) -> Score:
-        """The reach estimate of one mention."""
+        """The reach estimate of one mention (mentions with the same inputs share one Score)."""
         m = mention.metrics
         if m.views is not None:
             return _score(
@@ -80,6 +99,17 @@ class ReachModel:
         followers = mention.author.followers if mention.author else None
         engaged = (m.likes or 0) + (m.replies or 0) + (m.quotes or 0)
         shares = m.shares or 0
+        # With followers the URL plays no part: these three numbers decide the score. (Keys hold
+        # plain ints only: a bool or float equal to an int would be recorded differently.)
+        if type(followers) is int and type(engaged) is int and type(shares) is int:
+            key = (followers, engaged, shares)
+            found = self._scores.get(key)
+            if found is None:
+                found = _shared(self._scores, key, self._score(mention, followers, engaged, shares))
+            return found
+        return self._score(mention, followers, engaged, shares)
+
+    def _score(self, mention: Mention, followers: int | None, engaged: int, shares: int) -> Score:
         inputs: dict[str, float | int | str | bool | None] = {
             "followers": followers,
             "engaged": engaged,
@@ -149,13 +179,26 @@ class InfluenceModel:
     def _weights_sum(self) -> float:
         return self.w_followers + self.w_engagement + self.w_verified
 
+    @cached_property
+    def _scores(self) -> dict[_ScoreKey, Score]:
+        return {}
+
     def score(self, mention: Mention) -> Score:
-        """The influence of a mention's author, 0-100."""
+        """The influence of a mention's author, 0-100 (the same inputs share one Score)."""
         author = mention.author
         followers = author.followers if author else None
         verified = bool(author.verified) if author else False
         m = mention.metrics
         engagement = (m.likes or 0) + (m.shares or 0) + (m.replies or 0) + (m.quotes or 0)  # m.engagement
+        if (followers is not None and type(followers) is not int) or type(engagement) is not int:
+            return self._score(followers, engagement, verified)
+        key = (followers, engagement, int(verified))  # plain ints: see ReachModel.score
+        found = self._scores.get(key)
+        if found is None:
+            found = _shared(self._scores, key, self._score(followers, engagement, verified))
+        return found
+
+    def _score(self, followers: int | None, engagement: int, verified: bool) -> Score:
         f = min(1.0, math.log10(1 + (followers or 0)) / self._followers_log)
         e = min(1.0, math.log10(1 + engagement) / self._engagement_log)
         value = (

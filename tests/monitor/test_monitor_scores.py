@@ -43,6 +43,51 @@ def test_reach_prefers_views_then_followers_then_site() -> None:
     assert (unknown.value, unknown.method) == (3.0, "reach-v1:engagement")
 
 
+def test_equal_inputs_share_one_score_and_different_ones_do_not() -> None:
+    reach, influence = ReachModel(), InfluenceModel()
+    a = mention(author=Author(handle="a", followers=300), metrics=Metrics(likes=2, shares=1))
+    b = mention(
+        author=Author(handle="b", followers=300),
+        metrics=Metrics(likes=2, shares=1),
+        url="https://x.example/1",
+    )
+    c = mention(author=Author(handle="a", followers=300, verified=True), metrics=Metrics(likes=2, shares=1))
+    # Equal inputs: one shared (frozen) Score, equal to a freshly computed one.
+    assert reach.score(a) is reach.score(b)
+    assert reach.score(a) == ReachModel().score(b)
+    assert influence.score(a) is influence.score(b)
+    # Anything that changes the result gives another Score.
+    assert influence.score(c) is not influence.score(a)
+    assert influence.score(c).value > influence.score(a).value
+    d = mention(author=Author(handle="a", followers=300), metrics=Metrics(likes=2, shares=2))
+    assert reach.score(d).value == reach.score(a).value + 40
+    # A model with other settings keeps its own Scores.
+    assert ReachModel(share_audience=10.0).score(a).value == reach.score(a).value - 30
+
+
+def test_shared_scores_are_bounded_per_model() -> None:
+    from social_listen.monitor._influence import _MAX_SHARED_SCORES
+
+    model = InfluenceModel()
+    for followers in range(_MAX_SHARED_SCORES + 10):
+        assert (
+            model.score(mention(author=Author(handle="a", followers=followers))).inputs["followers"]
+            == followers
+        )
+    assert len(model._scores) <= _MAX_SHARED_SCORES
+
+
+def test_unshared_inputs_are_recorded_as_given() -> None:
+    # A mention built without validation may carry a bool where an int belongs: it is scored
+    # as given, never answered with the Score of an equal int.
+    model = InfluenceModel()
+    plain = model.score(mention(author=Author(handle="a", followers=1)))
+    odd = model.score(mention(author=Author.model_construct(handle="a", followers=True)))
+    assert odd.inputs["followers"] is True
+    assert plain.inputs["followers"] == 1
+    assert type(plain.inputs["followers"]) is int
+
+
 def test_influence_formula_and_bounds() -> None:
     model = InfluenceModel()
     nobody = model.score(mention())
