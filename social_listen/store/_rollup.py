@@ -7,7 +7,9 @@ sums, minima, maxima; a mean is a sum and a count). Kinds: ``term``, ``hashtag``
 (mention columns), ``''`` (the day's total) and ``hour`` (hourly totals). Links are left out
 (about as many values as mentions). Author rows (schema 8) serve top authors and
 ``distinct_authors``: the distinct count of the whole days' author rows plus the other days'
-authors that no such row holds.
+authors that no such row holds. Schema 11 adds term rows per intent (kind ``term@<intent>``:
+the complaints' themes) and ``rollup_authors``, each brand's (value, author) pairs per day for
+sources, domains and hashtags, from which distinct authors per value are counted exactly.
 
 Every write marks the UTC days it touched in ``rollup_dirty`` (bumping ``gen``) in its own
 transaction; :func:`refresh_day` recomputes one day from ``mentions`` and ``mention_tags``
@@ -68,6 +70,13 @@ ROLLUP_KINDS: dict[str, str | None] = {
     "intent": None,
 }
 """Dimensions kept in the rollup: the ``mentions`` column, or ``None`` for a tag kind."""
+
+SCOPED_TERM = "term@"
+"""Kind prefix of the term rows of the mentions carrying one intent (``term@complaint``)."""
+
+PAIR_KINDS: dict[str, str | None] = {"source": "m.source", "domain": "m.domain", "hashtag": None}
+"""Dimensions whose (value, author) pairs ``rollup_authors`` keeps per day and brand."""
+_NULLABLE_PAIRS = frozenset({"domain"})  # a mention without one has no pair, yet a NULL group
 
 _KIND_FILTER = {
     "source": "sources",
@@ -144,6 +153,8 @@ def forget_author(cur: Any, handle: str) -> None:
     and holds their refresh locks (:func:`lock_sql`) so no refresh writes the rows back.
     """
     cur.execute("DELETE FROM rollup_daily WHERE kind = 'author' AND value = ?", (handle,))
+    # The pairs have no index by author: one pass over them (erasure is rare).
+    cur.execute("DELETE FROM rollup_authors WHERE author = ?", (handle,))
 
 
 def _refresh_statements(dialect: Dialect) -> list[str]:
@@ -174,6 +185,32 @@ def _refresh_statements(dialect: Dialect) -> list[str]:
             f"WHERE {scope_where}g.mention_id = m.id AND g.kind IN ({tag_kinds}) "
             "AND m.ts >= ? AND m.ts < ? GROUP BY 2, 3, 4"
         )
+        # Terms of the mentions carrying each intent (complaints' themes): kind 'term@<intent>'.
+        out.append(
+            f"{head}'{SCOPED_TERM}' || ig.value, g.value, {exprs} FROM mentions m {scope}"
+            "CROSS JOIN mention_tags ig CROSS JOIN mention_tags g "
+            f"WHERE {scope_where}ig.mention_id = m.id AND ig.kind = 'intent' "
+            "AND g.mention_id = m.id AND g.kind = 'term' AND m.ts >= ? AND m.ts < ? GROUP BY 2, 3, 4"
+        )
+    # Each brand's (value, author) pairs of the day, for distinct authors per value. The key
+    # drops repeats: cheaper than a DISTINCT (a temporary table) before the insert.
+    head = "INSERT INTO rollup_authors (day, brand, kind, value, author) SELECT ?, bt.value, "
+    repeats = " ON CONFLICT DO NOTHING"
+    brand_of = "bt.mention_id = m.id AND bt.kind = 'brand' AND m.ts >= ? AND m.ts < ? "
+    columns = [kind for kind, column in PAIR_KINDS.items() if column is not None]
+    pair_value = "CASE pk.k " + " ".join(f"WHEN '{k}' THEN {PAIR_KINDS[k]}" for k in columns) + " END"
+    pair_kinds = " UNION ALL ".join(f"SELECT '{k}' AS k" for k in columns)
+    out.append(
+        f"{head}pk.k, {pair_value}, m.author_handle FROM mentions m CROSS JOIN mention_tags bt "
+        f"CROSS JOIN ({pair_kinds}) pk WHERE {brand_of}AND m.author_handle IS NOT NULL "
+        f"AND {pair_value} IS NOT NULL{repeats}"
+    )
+    for kind in (k for k, column in PAIR_KINDS.items() if column is None):
+        out.append(
+            f"{head}g.kind, g.value, m.author_handle FROM mentions m CROSS JOIN mention_tags bt "
+            f"CROSS JOIN mention_tags g WHERE {brand_of}AND g.mention_id = m.id AND g.kind = '{kind}' "
+            f"AND m.author_handle IS NOT NULL{repeats}"
+        )
     return out
 
 
@@ -195,6 +232,7 @@ def refresh_day(cur: Any, day: int, dialect: Dialect) -> bool:
     if statements is None:
         statements = _REFRESH[dialect.name] = _refresh_statements(dialect)
     cur.execute("DELETE FROM rollup_daily WHERE day = ?", (day,))
+    cur.execute("DELETE FROM rollup_authors WHERE day = ?", (day,))
     start = day * DAY_US
     for statement in statements:
         cur.execute(statement, (day, start, start + DAY_US))
@@ -232,18 +270,30 @@ def plan_rollup(
     grouping by term, ``sources`` by source...); at least one whole UTC day in the period; and
     either ``by`` at most one rollup kind plus ``brand``, or ``by`` ``bucket`` (plus ``brand``)
     with every bucket edge (``edges``) on a whole UTC hour after 1970 (hour, day, week, month
-    buckets in UTC or any zone whose offset is whole hours). The whole days come from
-    ``rollup_daily`` except dirty ones; the partial first and last day and the dirty days are
-    aggregated from the base tables; both halves are combined.
+    buckets in UTC or any zone whose offset is whole hours). Terms may be narrowed to one
+    intent (``intents``; grouped by the intent too or not). ``distinct_authors`` alone per
+    source, domain or hashtag of one brand is counted from ``rollup_authors``
+    (:func:`_plan_pair_authors`). The whole days come from the rollup except dirty ones; the
+    partial first and last day and the dirty days are aggregated from the base tables; both
+    halves are combined.
     """
     _check_names(metrics, by)
     distinct = _DISTINCT in metrics
     if any(name not in _ROLLUP_METRICS and name != _DISTINCT for name in metrics):
         return None
+    if distinct and len(by) == 1 and by[0] in PAIR_KINDS:
+        return _plan_pair_authors(metrics, by[0], where=where, order_by=order_by, top=top)
     bucketed = "bucket" in by
     if distinct and any(name != "brand" for name in by):
         return None
     kinds = [name for name in by if name not in ("brand", "bucket")]
+    # One intent narrows the term rows to that intent's (kind 'term@<intent>'); grouped by
+    # the intent too, its one value comes with every row.
+    intent = where.intents[0] if where is not None and len(where.intents) == 1 else None
+    if intent is not None and "term" in kinds and set(kinds) <= {"term", "intent"}:
+        kinds = ["term"]
+    else:
+        intent = None
     if bucketed:
         if kinds or not edges or edges[0] < 0 or math.gcd(*edges) % HOUR_US:
             return None
@@ -258,16 +308,13 @@ def plan_rollup(
         kind = kinds[0] if kinds else ""
     field = _KIND_FILTER.get(kind)
     used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
-    if used - {"since", "until", "brands", *([field] if field else [])}:
+    if used - {"since", "until", "brands", *([field] if field else []), *(["intents"] if intent else [])}:
         return None
     brands = tuple(dict.fromkeys(where.brands)) if where is not None else ()
     grouped_brand = "brand" in by
     if not grouped_brand and len(brands) > 1:
         return None
-    since = to_us(where.since) if where is not None and where.since is not None else None
-    until = to_us(where.until) if where is not None and where.until is not None else None
-    first = None if since is None else -(-since // DAY_US)
-    last = None if until is None else until // DAY_US
+    since, until, first, last = _bounds(where)
     if first is not None and last is not None and first >= last:
         return None
     values: tuple[str, ...] = getattr(where, field) if where is not None and field else ()
@@ -275,7 +322,7 @@ def plan_rollup(
     partials = {alias: expr for name in summable for alias, expr in _METRIC_SQL[name][1]}
 
     # The rollup half: whole days that are not dirty.
-    r_params: list[object] = [kind]
+    r_params: list[object] = [kind if intent is None else SCOPED_TERM + intent]
     r_parts = ["r.kind = ?"]
     if brands:
         r_parts.append(_in("r.brand", brands, r_params))
@@ -289,28 +336,16 @@ def plan_rollup(
             r_params.append(day)
     r_parts.append("NOT EXISTS (SELECT 1 FROM rollup_dirty dd WHERE dd.day = r.day)")
     r_value = f"r.day * {DAY_US} + CAST(r.value AS BIGINT) * {HOUR_US}" if bucketed else "r.value"
+    r_intent = f", SUBSTR(r.kind, {len(SCOPED_TERM) + 1}) AS i" if intent is not None else ""
     rollup_sql = (
-        f"SELECT r.brand AS b, {r_value} AS v, "
+        f"SELECT r.brand AS b, {r_value} AS v{r_intent}, "
         + ", ".join(f"r.{alias} AS {alias}" for alias in partials)
         + " FROM rollup_daily r WHERE "
         + " AND ".join(r_parts)
     )
 
     # The base-table half: the partial first and last day, and the dirty whole days.
-    ranges: list[str] = []
-    raw_params: list[object] = []
-    if since is not None and first is not None and since < first * DAY_US:
-        ranges.append("SELECT CAST(? AS BIGINT) AS lo, CAST(? AS BIGINT) AS hi")
-        raw_params += [since, first * DAY_US]
-    if until is not None and last is not None and last * DAY_US < until:
-        ranges.append("SELECT CAST(? AS BIGINT) AS lo, CAST(? AS BIGINT) AS hi")
-        raw_params += [last * DAY_US, until]
-    dirty = f"SELECT dd.day * {DAY_US} AS lo, (dd.day + 1) * {DAY_US} AS hi FROM rollup_dirty dd WHERE 1=1"
-    for op, day in ((">=", first), ("<", last)):
-        if day is not None:
-            dirty += f" AND dd.day {op} ?"
-            raw_params.append(day)
-    ranges.append(dirty)
+    ranges, raw_params = _raw_ranges(since, until, first, last)
     joins = ""
     parts = ["m.ts >= rg.lo AND m.ts < rg.hi"]
     b_expr = v_expr = "CAST(NULL AS TEXT)"
@@ -333,12 +368,17 @@ def plan_rollup(
         if values:
             parts.append(_in("g.value", values, raw_params))
         v_expr = "g.value"
+    if intent is not None:
+        joins += " CROSS JOIN mention_tags ig"
+        parts.append("ig.mention_id = m.id AND ig.kind = 'intent' AND ig.value = ?")
+        raw_params.append(intent)
+    raw_intent = ", ig.value AS i" if intent is not None else ""
     raw_sql = (
-        f"SELECT {b_expr} AS b, {v_expr} AS v, "
+        f"SELECT {b_expr} AS b, {v_expr} AS v{raw_intent}, "
         + ", ".join(f"{expr.format(real=dialect.real)} AS {alias}" for alias, expr in partials.items())
         + f" FROM ({' UNION ALL '.join(ranges)}) rg CROSS JOIN mentions m{joins} WHERE "
         + " AND ".join(parts)
-        + " GROUP BY 1, 2"
+        + (" GROUP BY 1, 2, 3" if intent is not None else " GROUP BY 1, 2")
     )
 
     union = f"({rollup_sql} UNION ALL {raw_sql})"
@@ -349,7 +389,8 @@ def plan_rollup(
         dims = ["q.t", *(["q.b"] if grouped_brand else [])]
         columns: tuple[str, ...] = ("bucket", *(["brand"] if grouped_brand else []), *metrics)
     else:
-        dims = [("q.b" if name == "brand" else "q.v") for name in by]
+        scoped = {"intent": "q.i"} if intent is not None else {}
+        dims = [{"brand": "q.b", **scoped}.get(name, "q.v") for name in by]
         columns = (*by, *metrics)
     aliases = ["bucket" if dim == "q.t" else f"d{i}" for i, dim in enumerate(dims)]
     group = [f"{expr} AS {alias}" for expr, alias in zip(dims, aliases, strict=True)]
@@ -417,3 +458,112 @@ def plan_rollup(
     sql = order_and_limit(sql, params, columns, aliases, len(metrics), order_by=order_by, top=top)
     days = (first, last)
     return AggregatePlan(sql=sql, params=params, columns=columns, edges=list(edges), rollup_days=days)
+
+
+def _bounds(where: Filter | None) -> tuple[int | None, int | None, int | None, int | None]:
+    """``since`` and ``until`` in microseconds, and the whole UTC days ``[first, last)`` within."""
+    since = to_us(where.since) if where is not None and where.since is not None else None
+    until = to_us(where.until) if where is not None and where.until is not None else None
+    first = None if since is None else -(-since // DAY_US)
+    last = None if until is None else until // DAY_US
+    return since, until, first, last
+
+
+def _raw_ranges(
+    since: int | None, until: int | None, first: int | None, last: int | None
+) -> tuple[list[str], list[object]]:
+    """The time ranges read from the base tables: partial first and last day, dirty days."""
+    ranges: list[str] = []
+    params: list[object] = []
+    if since is not None and first is not None and since < first * DAY_US:
+        ranges.append("SELECT CAST(? AS BIGINT) AS lo, CAST(? AS BIGINT) AS hi")
+        params += [since, first * DAY_US]
+    if until is not None and last is not None and last * DAY_US < until:
+        ranges.append("SELECT CAST(? AS BIGINT) AS lo, CAST(? AS BIGINT) AS hi")
+        params += [last * DAY_US, until]
+    dirty = f"SELECT dd.day * {DAY_US} AS lo, (dd.day + 1) * {DAY_US} AS hi FROM rollup_dirty dd WHERE 1=1"
+    for op, day in ((">=", first), ("<", last)):
+        if day is not None:
+            dirty += f" AND dd.day {op} ?"
+            params.append(day)
+    ranges.append(dirty)
+    return ranges, params
+
+
+def _plan_pair_authors(
+    metrics: Sequence[str],
+    kind: str,
+    *,
+    where: Filter | None,
+    order_by: Sequence[str],
+    top: int | None,
+) -> AggregatePlan | None:
+    """Distinct authors per source, domain or hashtag of one brand, from ``rollup_authors``.
+
+    Eligible: ``distinct_authors`` alone, grouped by one of :data:`PAIR_KINDS`; a filter of
+    ``since``, ``until``, exactly one brand and the kind's own field (a domain needs its
+    ``domains``: the pairs keep no mention without a domain, whose group the plain plan
+    returns); at least one whole UTC day. The whole clean days' pairs, the base tables'
+    pairs of the partial and dirty days and the days' values (a value whose mentions have no
+    author counts 0, as ``COUNT(DISTINCT)`` does) are counted together.
+    """
+    if tuple(metrics) != (_DISTINCT,) or where is None or len(set(where.brands)) != 1:
+        return None
+    field = _KIND_FILTER.get(kind)
+    used = set(where.model_dump(exclude_defaults=True))
+    if used - {"since", "until", "brands", *([field] if field else [])}:
+        return None
+    values: tuple[str, ...] = getattr(where, field) if field else ()
+    column = PAIR_KINDS[kind]
+    if kind in _NULLABLE_PAIRS and not values:
+        return None
+    since, until, first, last = _bounds(where)
+    if first is not None and last is not None and first >= last:
+        return None
+    brand = where.brands[0]
+
+    # Whole days that are not dirty: each day with mentions has its total row (kind '').
+    day_params: list[object] = []
+    clean = "SELECT cd.day FROM rollup_daily cd WHERE cd.kind = '' AND cd.brand IS NULL"
+    for op, day in ((">=", first), ("<", last)):
+        if day is not None:
+            clean += f" AND cd.day {op} ?"
+            day_params.append(day)
+    clean += " AND NOT EXISTS (SELECT 1 FROM rollup_dirty dd WHERE dd.day = cd.day)"
+    pair_params: list[object] = [*day_params, kind, brand]
+    pairs = (
+        f"SELECT r.value AS v, r.author AS a FROM ({clean}) c CROSS JOIN rollup_authors r "
+        "WHERE r.day = c.day AND r.kind = ? AND r.brand = ?"
+    )
+    if values:
+        pairs += " AND " + _in("r.value", values, pair_params)
+    zero_params: list[object] = [kind, brand, *day_params]
+    zeros = (
+        "SELECT r.value AS v, CAST(NULL AS TEXT) AS a FROM rollup_daily r WHERE r.kind = ? AND r.brand = ?"
+    )
+    for op, day in ((">=", first), ("<", last)):
+        if day is not None:
+            zeros += f" AND r.day {op} ?"
+    zeros += " AND NOT EXISTS (SELECT 1 FROM rollup_dirty dd WHERE dd.day = r.day)"
+    if values:
+        zeros += " AND " + _in("r.value", values, zero_params)
+
+    ranges, raw_params = _raw_ranges(since, until, first, last)
+    raw_params.append(brand)
+    raw = (
+        f"SELECT {column or 'g.value'} AS v, m.author_handle AS a FROM ({' UNION ALL '.join(ranges)}) rg "
+        f"CROSS JOIN mentions m CROSS JOIN mention_tags bt{'' if column else ' CROSS JOIN mention_tags g'} "
+        "WHERE m.ts >= rg.lo AND m.ts < rg.hi AND bt.mention_id = m.id AND bt.kind = 'brand' AND bt.value = ?"
+    )
+    if column is None:
+        raw += f" AND g.mention_id = m.id AND g.kind = '{kind}'"
+    if values:
+        raw += " AND " + _in(column or "g.value", values, raw_params)
+    sql = (
+        f"SELECT q.v AS d0, COUNT(DISTINCT q.a) AS v0 FROM ({pairs} UNION ALL {zeros} UNION ALL {raw}) q "
+        "GROUP BY q.v"
+    )
+    params = [*pair_params, *zero_params, *raw_params]
+    columns = (kind, _DISTINCT)
+    sql = order_and_limit(sql, params, columns, ["d0", "v0"], 1, order_by=order_by, top=top)
+    return AggregatePlan(sql=sql, params=params, columns=columns, edges=[], rollup_days=(first, last))

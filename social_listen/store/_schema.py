@@ -416,7 +416,22 @@ _V10 = Migration(
     only_with_column=("mention_bodies", "derived"),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
+_V11 = Migration(
+    11,
+    "reports: authors per source, domain and hashtag of a brand (rollup_authors); terms per intent",
+    common=(
+        # One row per UTC day x brand x kind x value x author: distinct authors per value are
+        # counted from the pairs instead of the mentions. Day first: a refresh replaces a day.
+        "CREATE TABLE IF NOT EXISTS rollup_authors (day {BIG} NOT NULL, brand TEXT NOT NULL, "
+        "kind TEXT NOT NULL, value TEXT NOT NULL, author TEXT NOT NULL, "
+        "PRIMARY KEY (day, kind, brand, value, author)){NOROWID}",
+        # Every rolled-up day lacks its pairs and its term rows per intent ('term@<intent>').
+        "INSERT INTO rollup_dirty (day, gen) SELECT DISTINCT day, 1 FROM rollup_daily WHERE 1 = 1 "
+        "ON CONFLICT (day) DO UPDATE SET gen = rollup_dirty.gen + 1",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11)
 """Every schema step, oldest first."""
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

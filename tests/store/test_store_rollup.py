@@ -66,6 +66,39 @@ REQUESTS: list[tuple[tuple[str, ...], tuple[str, ...], dict[str, Any], tuple[str
     (("count", "distinct_authors", "mean_sentiment"), ("brand",), {}, ("-distinct_authors",), None),
     (("distinct_authors", "sum_engagement"), (), {}, (), None),
     (("distinct_authors",), ("brand",), {"brands": ("acme", "initech")}, (), None),
+    # Distinct authors per value of one brand: rollup_authors' pairs.
+    (("distinct_authors",), ("source",), {"brands": ("acme",)}, (), None),
+    (
+        ("distinct_authors",),
+        ("source",),
+        {"brands": ("initech",), "sources": ("mastodon", "reddit")},
+        (),
+        None,
+    ),
+    (("distinct_authors",), ("hashtag",), {"brands": ("globex",)}, ("-distinct_authors",), 2),
+    (
+        ("distinct_authors",),
+        ("domain",),
+        {"brands": ("acme",), "domains": ("a.example", "b.example")},
+        (),
+        None,
+    ),
+    # Terms of the mentions with one intent: the 'term@<intent>' rows.
+    (
+        ("count", "mean_sentiment", "count_negative", "count_scored"),
+        ("term", "intent"),
+        {"brands": ("acme",), "intents": ("complaint",)},
+        ("-count", "term"),
+        None,
+    ),
+    (ALL_METRICS, ("term",), {"intents": ("question",)}, (), None),
+    (
+        ("count", "sum_reach"),
+        ("intent", "brand", "term"),
+        {"intents": ("complaint",), "terms": ("late", "box")},
+        (),
+        4,
+    ),
 ]
 PERIODS: list[dict[str, Any]] = [
     {"since": SINCE, "until": UNTIL},
@@ -90,14 +123,18 @@ def _mention(rng: random.Random, i: int, *, day_span: int = 10) -> Mention:
         language=rng.choice(("en", "hu", "ro", None)),
         url=rng.choice((None, f"https://a.example/{i}", f"https://www.b.example/x/{i}")),
         query=rng.choice(("acme", "rivals", None)),
-        author=Author(handle=f"user{rng.randrange(20)}", followers=rng.randrange(1000)),
+        author=Author(handle=f"user{rng.randrange(20)}", followers=rng.randrange(1000))
+        if rng.random() < 0.95
+        else None,
         metrics=Metrics(
             likes=rng.choice((None, rng.randrange(50))), shares=rng.randrange(5), views=rng.choice((None, 7))
         ),
         brands=tuple(rng.sample(BRANDS, rng.choice((0, 1, 1, 1, 2)))),
         terms=tuple(rng.sample(TERMS, rng.randrange(4))),
         hashtags=tuple(rng.sample(("#Delivery", "#fail", "#win"), rng.randrange(3))),
-        intent=Intent(labels=("complaint",), method="t") if rng.random() < 0.3 else None,
+        intent=Intent(labels=tuple(rng.sample(("complaint", "question"), rng.randrange(3))), method="t")
+        if rng.random() < 0.4
+        else None,
         sentiment=Sentiment(
             score=score, label=label, method="t", targeted_score=score / 2 if rng.random() < 0.5 else None
         )
@@ -180,7 +217,9 @@ def assert_parity(store: Any) -> int:
 def _rollup_table(store: Any) -> list[tuple[Any, ...]]:
     with store._read_tx() as cur:
         cur.execute("SELECT * FROM rollup_daily ORDER BY day, brand, kind, value")
-        return [tuple(row) for row in cur.fetchall()]
+        rows = [tuple(row) for row in cur.fetchall()]
+        cur.execute("SELECT * FROM rollup_authors ORDER BY day, brand, kind, value, author")
+        return rows + [tuple(row) for row in cur.fetchall()]
 
 
 def _dirty(store: Any) -> list[int]:
@@ -196,6 +235,7 @@ def _assert_rollup_is_a_rebuild(store: Any) -> None:
     kept = _rollup_table(store)
     with store._write_tx() as cur:
         cur.execute("DELETE FROM rollup_daily")
+        cur.execute("DELETE FROM rollup_authors")
         cur.execute(
             "INSERT INTO rollup_dirty (day, gen) SELECT DISTINCT day, 1 FROM (SELECT "
             f"ts / {_rollup.DAY_US} AS day FROM mentions) d WHERE 1 = 1 ON CONFLICT (day) DO NOTHING"
@@ -226,6 +266,7 @@ def test_rollup_answers_equal_the_plain_plan_through_every_write(store: Any) -> 
     # Each kind of write alone, on one or two mentions: the rollup after a refresh must equal a
     # rebuild from scratch, so a write path that forgot to mark its days fails here.
     first, second, third = mentions[0], mentions[1], mentions[2]
+    handles = list(dict.fromkeys(m.author.handle for m in mentions[5:] if m.author))
     single_writes = [
         lambda: _commit(store, [first.model_copy(update={"metrics": Metrics(likes=999, shares=3)})]),
         lambda: _commit(  # an edit that moves the mention to another day
@@ -253,7 +294,7 @@ def test_rollup_answers_equal_the_plain_plan_through_every_write(store: Any) -> 
             ]
         ),
         lambda: store.delete(mentions[4].source, mentions[4].native_id),
-        lambda: store.erase_author(mentions[5].author.handle if mentions[5].author else ""),
+        lambda: store.erase_author(handles[0]),
         lambda: store.purge(older_than=T0 + timedelta(days=40), source="reddit"),
     ]
     for write in single_writes:
@@ -261,10 +302,12 @@ def test_rollup_answers_equal_the_plain_plan_through_every_write(store: Any) -> 
         assert _dirty(store)
         _assert_rollup_is_a_rebuild(store)
     # Erasure removes the handle from the rollup at once, not at the next refresh.
-    handle = mentions[6].author.handle if mentions[6].author else ""
+    handle = handles[1]
     assert store.erase_author(handle) > 0
     with store._read_tx() as cur:
         cur.execute("SELECT COUNT(*) FROM rollup_daily WHERE value = ?", (handle,))
+        assert cur.fetchone()[0] == 0
+        cur.execute("SELECT COUNT(*) FROM rollup_authors WHERE author = ?", (handle,))
         assert cur.fetchone()[0] == 0
     assert assert_parity(store) > 50
     _assert_rollup_is_a_rebuild(store)
@@ -303,6 +346,13 @@ def test_ineligible_requests_take_the_usual_plan(store: Any) -> None:
         (("count",), ("brand",), {"sources": ("mastodon",)}),
         (("count",), ("term",), {"languages": ("hu",)}),
         (("count",), ("brand",), {"text": "late"}),
+        (("distinct_authors",), ("source",), {}),  # the pairs are kept per brand
+        (("distinct_authors",), ("source",), {"brands": ("acme", "globex")}),
+        (("distinct_authors",), ("domain",), {"brands": ("acme",)}),  # and never without a domain
+        (("distinct_authors", "count"), ("hashtag",), {"brands": ("acme",)}),
+        (("distinct_authors",), ("source",), {"brands": ("acme",), "languages": ("hu",)}),
+        (("count",), ("term",), {"intents": ("complaint", "question")}),  # one intent only
+        (("count",), ("source",), {"intents": ("complaint",)}),
     ):
         assert (
             plan_rollup(metrics, by, where=Filter(**fields, **period), dialect=dialect, order_by=(), top=None)
@@ -321,6 +371,38 @@ def test_ineligible_requests_take_the_usual_plan(store: Any) -> None:
         )
     short = Filter(since=T0 + timedelta(hours=1), until=T0 + timedelta(hours=30))  # no whole day
     assert plan_rollup(("count",), ("brand",), where=short, dialect=dialect, order_by=(), top=None) is None
+
+
+def test_distinct_authors_per_value_keep_a_value_whose_mentions_have_no_author(store: Any) -> None:
+    # COUNT(DISTINCT) gives such a value 0; the pairs hold no row for it.
+    whole, edge = T0 + timedelta(days=1, hours=3), T0 + timedelta(days=2, hours=1)
+    _commit(
+        store,
+        [
+            make_mention(
+                1, created_at=whole, author=None, hashtags=("#lonely",), url="https://solo.example/1"
+            ),
+            make_mention(2, created_at=whole, source="rss"),
+            make_mention(3, created_at=edge, author=None, source="gdelt", hashtags=("#edge",)),
+        ],
+    )
+    store.refresh_rollup()
+    period = Filter(since=T0 + timedelta(days=1), until=T0 + timedelta(days=2, hours=12), brands=("acme",))
+    for by, fields in (
+        ("hashtag", {}),
+        ("source", {}),
+        ("domain", {"domains": ("solo.example", "news.example.com")}),
+    ):
+        where = period.model_copy(update=fields)
+        assert plan_rollup(
+            ("distinct_authors",), (by,), where=where, dialect=store.dialect, order_by=(), top=None
+        )
+        rolled = store.aggregate(("distinct_authors",), by=(by,), where=where)
+        store.use_rollup = False
+        plain = store.aggregate(("distinct_authors",), by=(by,), where=where)
+        store.use_rollup = True
+        assert rolled == plain
+        assert sorted(count for _, count in rolled.rows) == ([0, 0, 1] if by != "domain" else [0, 1])
 
 
 def test_a_failed_commit_or_refresh_leaves_the_rollup_consistent(
