@@ -77,12 +77,18 @@ def trusted_builder(cls: type[M], **example: Any) -> Callable[..., M]:
     shared_fields_set = _shared_fields_set(set(names))
 
     def build(**values: Any) -> M:
-        if values.keys() != fields_set:
-            raise TypeError(f"{cls.__name__} is built from exactly the fields {names}, got {tuple(values)}")
+        # The keywords arrive in a new dict of the call's own: in field order (the usual
+        # case) it becomes the instance's __dict__ as is.
+        if tuple(values) != names:
+            if values.keys() != fields_set:
+                raise TypeError(
+                    f"{cls.__name__} is built from exactly the fields {names}, got {tuple(values)}"
+                )
+            values = {name: values[name] for name in names}
         built = new(cls)
         # What model_construct (and __setstate__) set, without their per-call lookups; the
         # dict is laid out in field order whatever order the keywords came in.
-        _set(built, "__dict__", {name: values[name] for name in names})
+        _set(built, "__dict__", values)
         _set(built, "__pydantic_fields_set__", shared_fields_set if frozen else set(fields_set))
         _set(built, "__pydantic_extra__", None)
         _set(built, "__pydantic_private__", None)
