@@ -451,7 +451,7 @@ def mention_rows(
         None if raw is None else _clean(dumps(raw)),
     )
     facts = (mention_id, ts, s_score, s_label, reach_value, engagement)
-    return narrow, body, [(kind, value, *facts) for kind, value in tag_values(mention)]
+    return narrow, body, [pair + facts for pair in tag_values(mention)]
 
 
 _NONE = type(None)
