@@ -337,10 +337,17 @@ def plan_rollup(
     r_parts.append("NOT EXISTS (SELECT 1 FROM rollup_dirty dd WHERE dd.day = r.day)")
     r_value = f"r.day * {DAY_US} + CAST(r.value AS BIGINT) * {HOUR_US}" if bucketed else "r.value"
     r_intent = f", SUBSTR(r.kind, {len(SCOPED_TERM) + 1}) AS i" if intent is not None else ""
+    r_index = ""
+    if kind == "author" and values and dialect.name == "sqlite":
+        # Named authors (a spike's): their index entries, not every author row of the days
+        # (at 1M, 12 authors over 28 days: 0.4 s through the (kind, day, brand) index). The
+        # partial index serves only a query that names its kind as a literal.
+        r_index = " INDEXED BY rollup_daily_author"
+        r_parts.append("r.kind = 'author'")
     rollup_sql = (
         f"SELECT r.brand AS b, {r_value} AS v{r_intent}, "
         + ", ".join(f"r.{alias} AS {alias}" for alias in partials)
-        + " FROM rollup_daily r WHERE "
+        + f" FROM rollup_daily r{r_index} WHERE "
         + " AND ".join(r_parts)
     )
 

@@ -61,6 +61,13 @@ REQUESTS: list[tuple[tuple[str, ...], tuple[str, ...], dict[str, Any], tuple[str
     (("count",), ("source",), {"sources": ("mastodon",)}, (), None),
     (("count", "sum_reach", "max_influence"), ("author",), {}, ("-sum_reach",), 5),
     (("count",), ("author", "brand"), {"authors": ("user1", "user2")}, (), None),
+    (
+        ("count", "sum_reach"),
+        ("author",),
+        {"brands": ("acme",), "authors": ("user3", "user4", "user5")},
+        (),
+        None,
+    ),
     (("distinct_authors",), (), {}, (), None),
     (("distinct_authors",), (), {"brands": ("acme",)}, (), None),
     (("count", "distinct_authors", "mean_sentiment"), ("brand",), {}, ("-distinct_authors",), None),
