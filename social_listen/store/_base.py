@@ -63,6 +63,7 @@ from social_listen.store._sql import (
     count_sql,
     plan_aggregate,
     sort_clause,
+    tag_ids_sql,
 )
 
 __all__ = ["Cursor", "SQLStoreBase"]
@@ -600,20 +601,26 @@ class SQLStoreBase:
             []
         """
         expr, descending = sort_clause(order_by)
-        where_sql, params = self._where(where)
         op, direction = ("<", "DESC") if descending else (">", "ASC")
         order = f" ORDER BY {expr} {direction}, m.id {direction}"
+        tagged = tag_ids_sql(where, order_by)
+        if tagged is not None:  # one brand's (term's, intent's) rows hold the sort column
+            ids_sql, params, id_expr = tagged
+            id_column = "t.mention_id"
+        else:
+            where_sql, params = self._where(where)
+            ids_sql, id_expr, id_column = f"SELECT m.id FROM mentions m WHERE ({where_sql})", expr, "m.id"
         last: tuple[Any, Any] | None = None
         produced = 0
         while limit is None or produced < limit:
             size = batch_size if limit is None else min(batch_size, limit - produced)
             # The batch's ids are chosen on the narrow table first, so only the rows returned
             # join their bodies (sorting every match with its text would cost far more).
-            ids, args = f"SELECT m.id FROM mentions m WHERE ({where_sql})", list(params)
+            ids, args = ids_sql, list(params)
             if last is not None:
-                ids += f" AND ({expr}, m.id) {op} (?, ?)"
+                ids += f" AND ({id_expr}, {id_column}) {op} (?, ?)"
                 args.extend(last)
-            ids += f"{order} LIMIT ?"
+            ids += f" ORDER BY {id_expr} {direction}, {id_column} {direction} LIMIT ?"
             args.append(size)
             sql = (
                 f"SELECT {SELECT_COLUMNS}, {expr} AS sort_key FROM mentions m "

@@ -152,17 +152,55 @@ def count_sql(
     ``mention_tags`` by primary-key range (its rows repeat the mention's time); any other
     filter counts ``mentions``.
     """
-    used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
-    tagged = [kind for kind, field in _TAG_FILTER.items() if field in used]
-    if where is not None and len(tagged) == 1 and used <= {"since", "until", _TAG_FILTER[tagged[0]]}:
-        values = getattr(where, _TAG_FILTER[tagged[0]])
-        if len(values) == 1:
-            params: list[object] = [values[0]]
-            sql = f"SELECT COUNT(*) FROM mention_tags t WHERE t.kind = '{tagged[0]}' AND t.value = ?"
-            sql += _period("t.ts", where, params)
-            return sql, params
+    tagged = _one_tag(where)
+    if tagged is not None:
+        return f"SELECT COUNT(*) FROM {tagged[0]}", tagged[1]
     where_sql, params = compile_filter(where, dialect, languages=languages)
     return f"SELECT COUNT(*) FROM mentions m WHERE {where_sql}", params
+
+
+def _one_tag(where: Filter | None) -> tuple[str, list[object]] | None:
+    """``mention_tags t WHERE ...`` selecting the rows of ``where``'s one tag value in its period.
+
+    ``None`` unless ``where`` is a time range plus exactly one brand, term or intent.
+    """
+    used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
+    tagged = [kind for kind, field in _TAG_FILTER.items() if field in used]
+    if where is None or len(tagged) != 1 or not used <= {"since", "until", _TAG_FILTER[tagged[0]]}:
+        return None
+    values = getattr(where, _TAG_FILTER[tagged[0]])
+    if len(values) != 1:
+        return None
+    params: list[object] = [values[0]]
+    sql = f"mention_tags t WHERE t.kind = '{tagged[0]}' AND t.value = ?" + _period("t.ts", where, params)
+    return sql, params
+
+
+_TAG_SORT_SQL = {
+    "time": "t.ts",
+    "reach": "COALESCE(t.reach, -1e300)",
+    "sentiment": "COALESCE(t.sentiment_score, -1e300)",
+    "engagement": "t.engagement",
+}  # sort keys whose column the tag rows repeat, as _SORT_SQL orders them
+
+
+def tag_ids_sql(where: Filter | None, order_by: str) -> tuple[str, list[object], str] | None:
+    """The ids of a sorted read taken from one tag's rows, when ``where`` allows it.
+
+    For a time range plus one brand, term or intent and a sort key the tag rows repeat (time,
+    reach, sentiment, engagement), the tag rows hold everything the ids query needs: a
+    primary-key range instead of testing every mention of the period against an id list (at
+    1M, a brand's 2,000 most engaging mentions of 28 days: 0.14 s instead of 1.16 s).
+
+    Returns:
+        ``SELECT t.mention_id ... WHERE ...`` (without order), its parameters, and the sort
+        expression over ``t``; or ``None``.
+    """
+    tagged = _one_tag(where)
+    key = order_by.removeprefix("-")
+    if tagged is None or key not in _TAG_SORT_SQL:
+        return None
+    return f"SELECT t.mention_id FROM {tagged[0]}", tagged[1], _TAG_SORT_SQL[key]
 
 
 _SORT_SQL = {

@@ -14,6 +14,7 @@ from social_listen.core import (
     Checkpointer,
     Intent,
     InvalidFilter,
+    Metrics,
     Page,
     Score,
     Sentiment,
@@ -171,6 +172,52 @@ def test_iter_mentions_streams_in_batches_and_orders(store: Any) -> None:
     assert len(by_engagement) == 23
     urgency = list(store.iter_mentions(order_by="-urgency", batch_size=5))
     assert len(urgency) == 23
+
+
+def test_sorted_reads_of_one_tag_value_equal_the_mentions_plan(store: Any) -> None:
+    # A period plus one brand (term, intent) takes its ids from that tag's rows; naming every
+    # source as well keeps the plan over the mentions, which must give the same pages.
+    mentions = [
+        make_mention(
+            i,
+            source=("hackernews", "reddit")[i % 2],
+            metrics={"likes": (i * 7) % 5},
+            brands=(("acme",), ("acme", "globex"), ("globex",))[i % 3],
+            terms=("late",) if i % 4 else (),
+            intent=Intent(labels=("complaint",), method="t") if i % 5 else None,
+        )
+        for i in range(40)
+    ]
+    commit(store, mentions)
+    store.upsert_enrichment(
+        [_enriched(i, score=(i % 7) / 7 - 0.5, label="neutral", terms=("late",)) for i in range(0, 40, 3)]
+    )
+    commit(store, [mentions[5].model_copy(update={"metrics": Metrics(likes=50)})])  # a metric refresh
+    since, until = T0 + timedelta(hours=3), T0 + timedelta(hours=35)
+    for field, value in (
+        ("brands", "acme"),
+        ("brands", "globex"),
+        ("terms", "late"),
+        ("intents", "complaint"),
+    ):
+        flt = Filter(since=since, until=until, **{field: (value,)})
+        plain = flt.model_copy(update={"sources": ("hackernews", "reddit")})
+        for key in (
+            "time",
+            "-time",
+            "engagement",
+            "-engagement",
+            "reach",
+            "-reach",
+            "-sentiment",
+            "sentiment",
+        ):
+            got = [m.native_id for m in store.iter_mentions(flt, order_by=key, batch_size=4)]
+            want = [m.native_id for m in store.iter_mentions(plain, order_by=key, batch_size=4)]
+            assert got == want, (field, value, key)
+            assert len(got) > 5
+        top3 = [m.native_id for m in store.iter_mentions(flt, order_by="-engagement", limit=3)]
+        assert top3 == [m.native_id for m in store.iter_mentions(plain, order_by="-engagement", limit=3)]
 
 
 def _enriched(i: int, *, score: float, label: str, terms: tuple[str, ...], lang: str = "en") -> Any:
