@@ -26,6 +26,7 @@ import argparse
 import math
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -250,6 +251,12 @@ def main() -> int:
         path = tmp / f"{name}-{uuid.uuid4().hex[:8]}.db"
         return SQLiteStore(path)
 
+    def drop(done: SQLiteStore) -> None:
+        """Close a store and delete its files (at 1M each file is about 1.4 GB)."""
+        done.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(done.path + suffix).unlink(missing_ok=True)
+
     # Bare: the same tables and indexes, tuples built in advance, one transaction.
     prepared = [mention_rows(m, i + 1, 1) for i, m in enumerate(mentions)]
     data = {
@@ -281,7 +288,7 @@ def main() -> int:
             data["tags"],
         )
         conn.execute("COMMIT")
-        store.close()
+        drop(store)
 
     def ours() -> SQLiteStore:
         store = fresh("ingest")
@@ -290,7 +297,7 @@ def main() -> int:
 
     # Interleaved (bare, ours) pairs after one warm-up each, so both see the same machine load.
     bare()
-    ours().close()
+    drop(ours())
     bare_times, ingest_times = [], []
     store = None
     for _ in range(3):
@@ -298,7 +305,7 @@ def main() -> int:
         bare()
         bare_times.append(time.perf_counter() - t)
         if store is not None:
-            store.close()
+            drop(store)
         t = time.perf_counter()
         store = ours()
         ingest_times.append(time.perf_counter() - t)
@@ -322,7 +329,7 @@ def main() -> int:
         target.index_text()
         elapsed = time.perf_counter() - t
         hits = target.count(Filter(text="delivery"))
-        target.close()
+        drop(target)
         assert hits > 0
         return elapsed
 
@@ -338,12 +345,13 @@ def main() -> int:
         assert days > 0
         if check and not rollup_answers_agree(target):
             elapsed = math.nan
-        target.close()
+        drop(target)
         return elapsed
 
     rollup_runs = [rollup(check=i == 0) for i in range(4)]
     if math.isnan(rollup_runs[0]):
         print("rollup answers differ", file=sys.stderr)
+        drop(store)
         return 1
     rollup_s = statistics.median(rollup_runs[1:])
     print(f"daily rollup: {rollup_s:.2f}s for {size:,} mentions")
@@ -352,6 +360,7 @@ def main() -> int:
     got = sql_aggregate(store)
     if not same(expected, got):
         print("aggregate answers differ", file=sys.stderr)
+        drop(store)
         return 1
     agg_s, _ = median_time(lambda: sql_aggregate(store))
     agg_python_s, _ = median_time(lambda: python_aggregate(store))
@@ -359,7 +368,8 @@ def main() -> int:
         f"daily volume + mean sentiment, 30 brands: SQL {agg_s:.3f}s, Python {agg_python_s:.2f}s "
         f"({agg_python_s / agg_s:.0f}x)"
     )
-    store.close()
+    drop(store)
+    shutil.rmtree(tmp, ignore_errors=True)
 
     pg_ingest, pg_agg = float("nan"), float("nan")
     dsn = os.environ.get("SOCIAL_LISTEN_TEST_PG")
