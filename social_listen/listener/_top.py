@@ -3,8 +3,9 @@
 :func:`top` is one aggregate with ``ORDER BY ... LIMIT``: count, reach, engagement, mean
 sentiment and highest influence per value (period totals, which the store can read from its
 daily rollup), ranked by the metric asked for; the distinct authors of the ``n`` values kept
-are counted after, from their mentions only where the filter can name them. Influencers are
-``top(data, "author", by="reach")``.
+are counted after, narrowed to them where the filter can name them (of one brand's sources,
+domains and hashtags, the store counts them from its rollup's (value, author) pairs).
+Influencers are ``top(data, "author", by="reach")``.
 """
 
 from __future__ import annotations
