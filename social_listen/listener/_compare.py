@@ -15,6 +15,7 @@ from social_listen.listener._data import (
     MentionData,
     aggregate,
     as_store,
+    distinct_authors,
     newest,
     period_filter,
     period_total_form,
@@ -112,12 +113,6 @@ def _brand_themes(
     return tuple(labels[t] for t in chosen)
 
 
-def _authors(store: MentionStore, flt: Filter) -> int:
-    """Distinct authors of the mentions matching ``flt``."""
-    rows = aggregate(store, ("distinct_authors",), where=flt).rows
-    return int(rows[0][0] or 0) if rows else 0
-
-
 def _top_sources(counts: Mapping[str, int], n: int) -> tuple[str, ...]:
     """The ``n`` sources with the most mentions (ties by name), as ``top(..., "source")``."""
     ranked = sorted((kv for kv in counts.items() if kv[1] > 0), key=lambda kv: (-kv[1], kv[0]))
@@ -196,7 +191,10 @@ def compare_with_counts(
     if period_total_form(_SUMMED, ("brand",), flt):
         # The summable numbers as period totals (the store's daily rollup), the authors apart:
         # one brand at a time, which SQLite reads in mention order (faster than grouped).
-        authors = {brand: _authors(store, flt.model_copy(update={"brands": (brand,)})) for brand in names}
+        authors = {
+            brand: distinct_authors(store, flt.model_copy(update={"brands": (brand,)}))[None]
+            for brand in names
+        }
         stats = {
             str(r[0]): (*r[1:], authors.get(r[0], 0))
             for r in aggregate(store, _SUMMED, by=("brand",), where=flt)

@@ -9,7 +9,7 @@ SQLite store first, so both paths run the same SQL (one implementation). Ranges 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any, Protocol, TypeAlias
@@ -27,6 +27,8 @@ __all__ = [
     "as_store",
     "brand_names",
     "bucket_aggregate",
+    "distinct_authors",
+    "filter_field",
     "newest",
     "on_utc_days",
     "per_bucket",
@@ -80,16 +82,19 @@ SUMMABLE = frozenset(
 )
 """Metrics a store can combine from per-day partial totals (its daily rollup keeps them)."""
 
-_FEW_VALUES = {
-    "source": "sources",
-    "language": "languages",
+_FILTER_FIELDS = {
+    "author": "authors",
+    "brand": "brands",
     "domain": "domains",
-    "sentiment_label": "sentiment_labels",
-    "term": "terms",
-    "hashtag": "",
     "intent": "intents",
-}
-"""Dimensions with few values per day (not authors or links), with their Filter field."""
+    "language": "languages",
+    "query": "queries",
+    "sentiment_label": "sentiment_labels",
+    "source": "sources",
+    "term": "terms",
+}  # dimension -> the Filter field that restricts it (the store's rollup keeps the same map)
+_FEW_VALUED = frozenset(("source", "language", "domain", "sentiment_label", "term", "hashtag", "intent"))
+"""Dimensions with few values per day (not authors, links or queries): the rollup's period totals."""
 
 
 class BrandLike(Protocol):
@@ -191,6 +196,68 @@ def _author_rows_total(metrics: tuple[str, ...], by: tuple[str, ...], where: Fil
     )
 
 
+def filter_field(dimension: str) -> str | None:
+    """The :class:`~social_listen.store.Filter` field that restricts a dimension's values.
+
+    Args:
+        dimension: A dimension of ``aggregate``'s ``by`` (``source``, ``term``, ``brand``...).
+
+    Returns:
+        The field's name, or ``None`` for a dimension no filter field names (``hashtag``,
+        ``link``, ``bucket``).
+
+    Examples:
+        >>> filter_field("sentiment_label"), filter_field("brand"), filter_field("hashtag")
+        ('sentiment_labels', 'brands', None)
+    """
+    return _FILTER_FIELDS.get(dimension)
+
+
+def distinct_authors(
+    store: MentionStore, where: Filter, *, by: str | None = None, values: Sequence[str] | None = None
+) -> dict[str | None, int]:
+    """Distinct authors of the mentions matching ``where``, in all or per value of a dimension.
+
+    Args:
+        store: The store.
+        where: Which mentions.
+        by: The dimension to count per value of (``source``, ``hashtag``...); ``None``: one
+            count for all, keyed ``None``.
+        values: Only these values of ``by``. The filter is narrowed to them when it does not
+            restrict that dimension already, so the store reads only their mentions (of one
+            brand's sources, domains and hashtags it counts from its rollup's pairs).
+
+    Returns:
+        Distinct authors per value (``None``: mentions without one); values absent from
+        the result have no mentions. Per ``author``, each of ``values`` counts 1.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> from social_listen.core import Author
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> store = as_store([Mention(source=s, native_id=str(i), author=Author(handle=h), created_at=t)
+        ...                   for i, (s, h) in enumerate([("x", "ana"), ("x", "bob"), ("y", "ana")])])
+        >>> distinct_authors(store, Filter()), distinct_authors(store, Filter(), by="source", values=["x"])
+        ({None: 2}, {'x': 2})
+    """
+    if by is None:
+        rows = aggregate(store, ("distinct_authors",), where=where).rows
+        return {None: int(rows[0][0] or 0) if rows else 0}
+    if values is None:
+        result = aggregate(store, ("distinct_authors",), by=(by,), where=where)
+        return {value: int(count or 0) for value, count in result}
+    if not values:
+        return {}
+    if by == "author":
+        return dict.fromkeys(values, 1)  # each author value is one author
+    field = filter_field(by)
+    if field is not None and not getattr(where, field):
+        where = where.model_copy(update={field: tuple(values)})
+    wanted = set(values)
+    result = aggregate(store, ("distinct_authors",), by=(by,), where=where)
+    return {str(v): int(c or 0) for v, c in result if v is not None and str(v) in wanted}
+
+
 def period_total_form(metrics: tuple[str, ...], by: tuple[str, ...], where: Filter | None) -> bool:
     """Whether an aggregate is a period total the store's daily rollup can answer.
 
@@ -201,11 +268,11 @@ def period_total_form(metrics: tuple[str, ...], by: tuple[str, ...], where: Filt
     """
     used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
     others = [d for d in by if d != "brand"]
-    allowed = {"since", "until", "brands", *(_FEW_VALUES.get(d, "") for d in others)}
+    allowed = {"since", "until", "brands", *(field for d in others if (field := filter_field(d)))}
     return (
         all(m in SUMMABLE for m in metrics)
         and len(others) <= 1
-        and all(d in _FEW_VALUES for d in others)
+        and all(d in _FEW_VALUED for d in others)
         and used <= allowed
     )
 

@@ -20,6 +20,7 @@ from social_listen.listener._data import (
     MentionData,
     aggregate,
     as_store,
+    filter_field,
     period_filter,
     period_total_form,
     utc_day_parts,
@@ -44,14 +45,6 @@ DIMENSIONS = ("term", "author", "source", "language", "hashtag", "domain", "sent
 _CANDIDATES = 300
 # Few values each: one pass grouped by all of them replaces a pass per dimension.
 _JOINT = ("source", "language", "sentiment_label", "domain")
-_FILTER_FIELD = {
-    "term": "terms",
-    "author": "authors",
-    "source": "sources",
-    "language": "languages",
-    "domain": "domains",
-    "sentiment_label": "sentiment_labels",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +114,9 @@ def _counts(
         return {str(v): int(c) for v, c in result if v is not None}
     if not values:
         return {}
-    field = _FILTER_FIELD.get(dimension)
+    # Narrowed only on the dimensions compared by default: another tag dimension (brand,
+    # intent) that ``where`` restricts too would lose the values tagged beside those it names.
+    field = filter_field(dimension) if dimension in DIMENSIONS else None
     if field is not None:
         # Only the wanted values are read (an index range each) instead of every value.
         narrowed = tuple(v for v in values if not getattr(flt, field) or v in getattr(flt, field))

@@ -20,6 +20,7 @@ from social_listen.listener._data import (
     aggregate,
     as_store,
     bucket_aggregate,
+    distinct_authors,
     on_utc_days,
     per_bucket,
     period_filter,
@@ -151,10 +152,7 @@ def _totals(
     else:
         result = aggregate(store, _SUMMED, by=by, where=where)
         if counted is None:
-            counted = {
-                (row[0] if by else None): int(row[-1] or 0)
-                for row in aggregate(store, ("distinct_authors",), by=by, where=where)
-            }
+            counted = distinct_authors(store, where, by=by[0] if by else None)
     out: dict[str | None, dict[str, Any]] = {}
     for record in result.to_records():
         key = record.pop(by[0]) if by else None

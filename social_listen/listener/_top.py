@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Literal
 
 from social_listen.core import ConfigError
-from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
+from social_listen.listener._data import MentionData, aggregate, as_store, distinct_authors, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.store import Filter, MentionStore
 
@@ -32,15 +32,6 @@ _RANK = {
 }
 _METRICS = ("count", "sum_reach", "sum_engagement", "mean_sentiment", "distinct_authors", "max_influence")
 _TOTALS = tuple(m for m in _METRICS if m != "distinct_authors")
-_FILTER_FIELD = {
-    "author": "authors",
-    "source": "sources",
-    "domain": "domains",
-    "term": "terms",
-    "language": "languages",
-    "brand": "brands",
-    "intent": "intents",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +136,7 @@ def top_of(
     else:
         totals = aggregate(store, _TOTALS, by=(dimension,), where=flt, order_by=order, top=n)
         kept = [r for r in totals if r[0] is not None]
-        authors = _authors(store, dimension, flt, [str(r[0]) for r in kept])
+        authors = distinct_authors(store, flt, by=dimension, values=[str(r[0]) for r in kept])
         present = [(*r[:5], authors.get(str(r[0]), 0), r[5]) for r in kept]
     for rank, (value, count, reach, engagement, sentiment, authors_n, influence) in enumerate(
         present, start=1
@@ -164,17 +155,3 @@ def top_of(
             )
         )
     return TopList(rows=tuple(rows), dimension=dimension, ranked_by=by, total=total)
-
-
-def _authors(store: MentionStore, dimension: str, flt: Filter, values: list[str]) -> dict[str, int]:
-    """Distinct authors of each of ``values``, read from their mentions only where possible."""
-    if not values:
-        return {}
-    if dimension == "author":
-        return dict.fromkeys(values, 1)  # each author value is one author
-    field = _FILTER_FIELD.get(dimension)
-    if field is not None and not getattr(flt, field):
-        flt = flt.model_copy(update={field: tuple(values)})
-    wanted = set(values)
-    result = aggregate(store, ("distinct_authors",), by=(dimension,), where=flt)
-    return {str(v): int(c or 0) for v, c in result if v is not None and str(v) in wanted}

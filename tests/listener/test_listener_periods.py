@@ -139,3 +139,14 @@ def test_spike_baseline_counts_with_partial_edge_days_equal_a_python_count(
             assert driver.baseline_count == expected, driver
             checked += expected > 0
     assert checked >= 3  # the brand's own term, English and negative are in the baseline too
+
+
+def test_filter_fields_are_filter_fields_and_agree_with_the_rollups_map() -> None:
+    # The listener narrows a dimension by the same Filter field the store's rollup reads.
+    from social_listen.listener._data import _FILTER_FIELDS, filter_field
+    from social_listen.store._rollup import _KIND_FILTER
+
+    assert set(_FILTER_FIELDS.values()) <= set(Filter.model_fields)
+    assert {kind: filter_field(kind) for kind in _KIND_FILTER} == _KIND_FILTER
+    assert filter_field("hashtag") is None
+    assert filter_field("link") is None
