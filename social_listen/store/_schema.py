@@ -360,15 +360,40 @@ _DOC_FIELDS = (
     "detected_language",
     "language_confidence",
 )
+# The derived scores a schema-9 ``derived`` column held (fixed here: a migration is history).
+_DERIVED_KEYS = ("sentiment", "intent", "reach", "influence", "urgency")
 _DOC_LISTS = ("flags", "links", "hashtags", "mentioned_handles", "terms")
 _DROPPED_BODY_COLUMNS = (*_DOC_FIELDS, *_DOC_LISTS, "derived", "schema_version")
-_SQLITE_DOC = (
-    # A merge patch onto {{}} drops the null members; derived scores are merged in last.
-    "NULLIF(json_patch(json_patch('{{}}', json_object("
-    + ", ".join(f"'{name}', {name}" for name in _DOC_FIELDS)
+# SQLite: the plain fields through a merge patch onto {{}} (which drops the null ones), then each
+# derived score set as it was stored: a merge patch would also drop the null members inside a
+# score (influence inputs {{"followers": null}}). json_object writes a real with 15 digits, so
+# the confidence goes in as its 17-digit text.
+_SQLITE_PLAIN = (
+    "json_patch('{{}}', json_object("
+    + ", ".join(
+        f"'{name}', "
+        + (
+            f"CASE WHEN {name} IS NULL THEN NULL ELSE json(printf('%!.17g', {name})) END"
+            if name == "language_confidence"
+            else name
+        )
+        for name in _DOC_FIELDS
+    )
     + ", "
     + ", ".join(f"'{name}', json(NULLIF({name}, '[]'))" for name in _DOC_LISTS)
-    + ", 'schema_version', NULLIF(schema_version, 1))), json(derived)), '{{}}')"
+    + ", 'schema_version', NULLIF(schema_version, 1)))"
+)
+_SQLITE_DOC = (
+    "NULLIF(json_remove(json_set("
+    + _SQLITE_PLAIN
+    + ", "
+    + ", ".join(f"'$.{key}', json(json_extract(derived, '$.{key}'))" for key in _DERIVED_KEYS)
+    + "), "
+    + ", ".join(
+        f"CASE WHEN json_type(derived, '$.{key}') IS NULL THEN '$.{key}' ELSE '$.__kept__' END"
+        for key in _DERIVED_KEYS
+    )
+    + "), '{{}}')"
 )
 _PG_DOC = (
     "NULLIF((jsonb_strip_nulls(jsonb_build_object("

@@ -111,7 +111,8 @@ def _rich_mentions() -> list[Mention]:
         ),
         sort_at=T0 + timedelta(minutes=3),
         detected_language="hu",
-        language_confidence=0.875,
+        # 17 significant digits: SQLite's json_object alone keeps 15.
+        language_confidence=0.8571428571428571,
         flags=frozenset({"date_future", "truncated"}),
         links=("https://acme.example/a",),
         mentioned_handles=("@bob",),
@@ -120,8 +121,14 @@ def _rich_mentions() -> list[Mention]:
         sentiment=Sentiment(score=-0.5, label="negative", method="vader-en", targeted_score=-0.25),
         intent=Intent(labels=("complaint",), method="rules-v1", evidence={"complaint": ("late",)}),
         reach=Score(value=12.5, method="followers-log-v1", inputs={"followers": 5}),
-        influence=Score(value=0.5, method="inf-v1"),
-        urgency=Score(value=0.75, method="urg-v1", reasons=("negative", "complaint")),
+        # Null inputs (an unknown follower count) survive: a JSON merge patch would drop them.
+        influence=Score(value=0.5, method="inf-v1", inputs={"followers": None, "engagement": 3}),
+        urgency=Score(
+            value=0.75,
+            method="urg-v1",
+            inputs={"targeted_sentiment": None, "replies": 0},
+            reasons=("negative", "complaint"),
+        ),
     )
     bare = make_mention(2, author=None, brands=(), hashtags=(), language=None, raw=None, url=None)
     return [full, bare, make_mention(3)]
