@@ -892,7 +892,7 @@ class SQLStoreBase:
                 for day in sorted(days):
                     cur.execute(lock, (day,))
                 days |= author_days(cur, handle)  # rows a refresh wrote before it let go
-            forget_author(cur, handle)
+            forget_author(cur, handle, days)
             return self._delete_matching(cur, condition, params, tombstone="erased", days=days)
 
     def purge(self, *, older_than: Any = None, source: str | None = None) -> int:

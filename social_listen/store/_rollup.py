@@ -144,17 +144,26 @@ def author_days(cur: Any, handle: str) -> set[int]:
     return {int(row[0]) for row in cur.fetchall()}
 
 
-def forget_author(cur: Any, handle: str) -> None:
+def forget_author(cur: Any, handle: str, days: Iterable[int]) -> None:
     """Remove an erased author's rollup rows now (the caller marks their days dirty).
 
     Erasure must not leave the handle in the rollup until the next refresh; the caller marks
     the days (:func:`author_days`) so reads take them from the mentions (the author's other
     sources' mentions, when erasure is limited to one source, count again after the refresh),
     and holds their refresh locks (:func:`lock_sql`) so no refresh writes the rows back.
+
+    Args:
+        cur: A cursor inside the erasing transaction.
+        handle: The erased author's handle.
+        days: The UTC days holding the author's rollup rows (:func:`author_days`). A refresh
+            writes a day's author rows and (value, author) pairs together, so these days hold
+            every pair of the author too: each day's pairs are found along the primary key
+            instead of one pass over every pair.
     """
     cur.execute("DELETE FROM rollup_daily WHERE kind = 'author' AND value = ?", (handle,))
-    # The pairs have no index by author: one pass over them (erasure is rare).
-    cur.execute("DELETE FROM rollup_authors WHERE author = ?", (handle,))
+    cur.executemany(
+        "DELETE FROM rollup_authors WHERE day = ? AND author = ?", [(day, handle) for day in sorted(days)]
+    )
 
 
 def _refresh_statements(dialect: Dialect) -> list[str]:
