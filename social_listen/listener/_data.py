@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from itertools import pairwise
 from typing import Any, Protocol, TypeAlias
 
 from social_listen.core import ConfigError, Mention, Page, SourceState
@@ -26,16 +25,11 @@ __all__ = [
     "aggregate",
     "as_store",
     "brand_names",
-    "bucket_aggregate",
     "distinct_authors",
     "filter_field",
     "newest",
-    "on_utc_days",
-    "per_bucket",
     "period_filter",
     "period_total_form",
-    "splits_into_days",
-    "utc_day_parts",
 ]
 
 MentionData: TypeAlias = MentionStore | Iterable[Mention]
@@ -61,8 +55,6 @@ _ORDER_FREE = frozenset(
         "last_at",
     )
 )
-_DAY_US = 86_400_000_000
-_MAX_SPLIT_BUCKETS = 400
 _FIRST_WINDOW = timedelta(days=1)
 
 SUMMABLE = frozenset(
@@ -109,6 +101,17 @@ class BrandLike(Protocol):
 
 def as_store(data: MentionData) -> MentionStore:
     """The store to query: ``data`` itself, or its mentions loaded into in-memory SQLite.
+
+    Args:
+        data: A store (returned as it is), one mention, or an iterable of mentions (read once,
+            stored in pages of 5,000).
+
+    Returns:
+        The store, or a new in-memory :class:`~social_listen.store.SQLiteStore` holding the
+        mentions.
+
+    Raises:
+        ConfigError: An item of ``data`` is not a :class:`~social_listen.core.Mention`.
 
     Examples:
         >>> from datetime import datetime, UTC
@@ -157,6 +160,25 @@ def aggregate(
     tag row repeats); that form is used when the metrics do not depend on the order rows are
     read in (counts, integer sums, extremes: a float sum could differ in its last bit). The
     extra columns are dropped from the result.
+
+    Args:
+        store: The store.
+        metrics: Metric names, as ``MentionStore.aggregate`` takes them.
+        by: Dimensions to group by (``bucket``, ``brand``, ``source``, ``term``...).
+        where: Which mentions.
+        **options: Passed to ``MentionStore.aggregate`` (``freq``, ``tz``, ``order_by``,
+            ``top``).
+
+    Returns:
+        The store's result for exactly the ``by`` and ``metrics`` asked.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> store = as_store([Mention(source=s, native_id=str(i), brands=("acme",), created_at=t)
+        ...                   for i, s in enumerate("xxy")])
+        >>> aggregate(store, ("count",), by=("source",), where=Filter(brands=("acme",))).rows
+        (('x', 2), ('y', 1))
     """
     if _author_rows_total(metrics, by, where):
         return store.aggregate(metrics, by=by, where=where, **options)
@@ -265,6 +287,22 @@ def period_total_form(metrics: tuple[str, ...], by: tuple[str, ...], where: Filt
     dimension with few values per day besides ``brand``, and a filter on the period, the
     brands and that dimension only. Such requests read per-day partial totals (and the rows
     of partial edge days) instead of every mention.
+
+    Args:
+        metrics: The metrics asked.
+        by: The dimensions asked.
+        where: The filter (``None``: all mentions).
+
+    Returns:
+        Whether the store's rollup can answer the request.
+
+    Examples:
+        >>> period_total_form(("count", "sum_reach"), ("brand", "source"), Filter(sources=("x",)))
+        True
+        >>> period_total_form(("distinct_authors",), (), None)  # not a sum of daily parts
+        False
+        >>> period_total_form(("count",), ("author",), None)  # too many values per day
+        False
     """
     used = set(where.model_dump(exclude_defaults=True)) if where is not None else set()
     others = [d for d in by if d != "brand"]
@@ -277,114 +315,28 @@ def period_total_form(metrics: tuple[str, ...], by: tuple[str, ...], where: Filt
     )
 
 
-def utc_day_parts(where: Filter) -> list[tuple[Filter, bool]]:
-    """The period cut at UTC midnights: its whole days (``True``) and its partial edges.
-
-    A rollup request reads its partial edge days from the mentions: asking several questions
-    of the whole days apart lets one pass over the edges serve all of them.
-    """
-    from social_listen.store._rows import from_us, to_us
-
-    since, until = where.since, where.until
-    if since is None or until is None:
-        return [(where, False)]
-    first = -(-to_us(since) // _DAY_US) * _DAY_US
-    last = to_us(until) // _DAY_US * _DAY_US
-    if first >= last:
-        return [(where, False)]
-    parts = [(where.model_copy(update={"since": from_us(first), "until": from_us(last)}), True)]
-    if to_us(since) < first:
-        parts.insert(0, (where.model_copy(update={"until": from_us(first)}), False))
-    if last < to_us(until):
-        parts.append((where.model_copy(update={"since": from_us(last)}), False))
-    return parts
-
-
-def on_utc_days(where: Filter, *, freq: str, tz: str) -> bool:
-    """Whether every bucket edge of the period is a UTC midnight (a rollup day's edge)."""
-    from social_listen.store._sql import bucket_edges
-
-    if where.since is None or where.until is None:
-        return False
-    edges = bucket_edges(where.since, where.until, freq, tz)
-    return len(edges) <= _MAX_SPLIT_BUCKETS and all(edge % _DAY_US == 0 for edge in edges)
-
-
-def splits_into_days(
-    metrics: tuple[str, ...], by: tuple[str, ...], where: Filter, *, freq: str, tz: str
-) -> bool:
-    """Whether :func:`bucket_aggregate` asks one period total per bucket (see there)."""
-    if not period_total_form(metrics, by, where) or all(dim == "brand" for dim in by):
-        return False  # (a bucketed series per brand is itself a rollup request: hourly totals)
-    return on_utc_days(where, freq=freq, tz=tz)
-
-
-def bucket_aggregate(
-    store: MentionStore,
-    metrics: tuple[str, ...],
-    *,
-    by: tuple[str, ...],
-    where: Filter,
-    freq: str,
-    tz: str,
-) -> AggregateResult:
-    """``aggregate(metrics, by=("bucket", *by), ...)``, as one period total per bucket when it can.
-
-    A series per brand (or of all mentions) is one bucketed request: the store answers it
-    from the rollup's hourly totals. Split by another dimension (a source...), the rollup keeps
-    only daily totals per value: when every bucket edge is a UTC midnight (days, weeks, months
-    in UTC) and each bucket's request is a period total (:func:`period_total_form`), one
-    request per bucket lets the store answer from them; otherwise one bucketed request reads
-    the mentions. The rows are the same either way: bucket order, then group order; empty
-    buckets absent.
-    """
-    if not splits_into_days(metrics, by, where, freq=freq, tz=tz):
-        return aggregate(store, metrics, by=("bucket", *by), freq=freq, tz=tz, where=where)
-    return per_bucket(store, metrics, by=by, where=where, freq=freq, tz=tz)
-
-
-def per_bucket(
-    store: MentionStore,
-    metrics: tuple[str, ...],
-    *,
-    by: tuple[str, ...],
-    where: Filter,
-    freq: str,
-    tz: str,
-) -> AggregateResult:
-    """``aggregate(metrics, by=("bucket", *by), ...)`` asked as one request per bucket.
-
-    ``where`` needs ``since`` and ``until``. Each bucket's request is clipped to the period.
-    """
-    from social_listen.store._rows import from_us
-    from social_listen.store._sql import bucket_edges
-    from social_listen.store._sql import zone as _zone
-
-    since, until = where.since, where.until
-    if since is None or until is None:
-        raise ConfigError("per_bucket needs since and until", source="listener")
-    zone_info = _zone(tz)
-    asked = metrics if "count" in metrics else (*metrics, "count")
-    rows: list[tuple[Any, ...]] = []
-    for start, end in pairwise(bucket_edges(since, until, freq, tz)):
-        low, high = max(from_us(start), since), min(from_us(end), until)
-        if low >= high:
-            continue
-        part = aggregate(store, asked, by=by, where=where.model_copy(update={"since": low, "until": high}))
-        count_at = part.columns.index("count")
-        bucket = from_us(start).astimezone(zone_info)
-        for row in part.rows:
-            if row[count_at]:
-                rows.append((bucket, *row[: len(by) + len(metrics)]))
-    return AggregateResult(columns=("bucket", *by, *metrics), rows=tuple(rows))
-
-
 def newest(store: MentionStore, where: Filter, *, limit: int) -> list[Mention]:
     """The ``limit`` newest mentions matching ``where`` (newest first), as ``iter_mentions``.
 
     Asked over the period's last day first, then a window four times longer each time it
     holds fewer than ``limit``: every mention of a window is newer than any outside it, so a
     full window's answer is the whole period's, and the store looks only at its recent rows.
+
+    Args:
+        store: The store.
+        where: Which mentions; without both ``since`` and ``until``, one plain read.
+        limit: How many mentions at most.
+
+    Returns:
+        The mentions, newest first.
+
+    Examples:
+        >>> from datetime import datetime, timedelta, UTC
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> store = as_store([Mention(source="x", native_id=str(d), created_at=t + timedelta(days=d))
+        ...                   for d in range(10)])
+        >>> [m.native_id for m in newest(store, Filter(since=t, until=t + timedelta(days=10)), limit=3)]
+        ['9', '8', '7']
     """
     since, until = where.since, where.until
     if since is None or until is None:
@@ -400,7 +352,27 @@ def newest(store: MentionStore, where: Filter, *, limit: int) -> list[Mention]:
 
 
 def period_filter(since: datetime, until: datetime, where: Filter | None = None, **narrow: Any) -> Filter:
-    """``where`` narrowed to ``[since, until)`` (and any other :class:`Filter` fields given)."""
+    """``where`` narrowed to ``[since, until)`` (and any other :class:`Filter` fields given).
+
+    Args:
+        since: Period start (inclusive, aware).
+        until: Period end (exclusive, aware).
+        where: The filter to narrow (``None``: all mentions).
+        **narrow: More :class:`Filter` fields to set (``brands=...``); they replace ``where``'s.
+
+    Returns:
+        A new :class:`Filter`.
+
+    Raises:
+        ConfigError: A bound is naive, or ``until`` is not after ``since``.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> f = period_filter(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC),
+        ...                   Filter(sources=("x",)), brands=("acme",))
+        >>> f.sources, f.brands, f.until.day
+        (('x',), ('acme',), 2)
+    """
     if since.tzinfo is None or until.tzinfo is None:
         raise ConfigError("since and until must be timezone-aware", source="listener")
     if until <= since:
@@ -410,7 +382,19 @@ def period_filter(since: datetime, until: datetime, where: Filter | None = None,
 
 
 def brand_names(brand: str | BrandLike, competitors: Iterable[str] = ()) -> tuple[str, ...]:
-    """The brand's name then its competitors, de-duplicated, in order."""
+    """The brand's name then its competitors, de-duplicated, in order.
+
+    Args:
+        brand: A brand name, or anything with ``name`` and ``competitors`` (:class:`BrandLike`).
+        competitors: More competitor names, after the brand's own.
+
+    Returns:
+        The names, empty ones left out.
+
+    Examples:
+        >>> brand_names("acme", ["rival", "acme", "", "other"])
+        ('acme', 'rival', 'other')
+    """
     names: list[str] = []
     if isinstance(brand, str):
         names.append(brand)
@@ -425,6 +409,13 @@ def add_terms(mentions: Iterable[Mention], *, overwrite: bool = False) -> Iterat
     """Mentions with ``terms`` filled by :func:`extract_terms` where they are missing.
 
     The enrichment pipeline stores terms; use this on raw mentions before themes.
+
+    Args:
+        mentions: The mentions (read lazily).
+        overwrite: Extract terms again for mentions that already have them.
+
+    Yields:
+        Each mention, a copy with ``terms`` set where they were extracted.
 
     Examples:
         >>> from datetime import datetime, UTC

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from social_listen.listener._buckets import utc_day_parts
 from social_listen.listener._data import (
     MentionData,
     aggregate,
@@ -23,7 +24,6 @@ from social_listen.listener._data import (
     filter_field,
     period_filter,
     period_total_form,
-    utc_day_parts,
 )
 from social_listen.listener._results import TableResult
 from social_listen.listener._spikes import DEFAULT_THRESHOLD, detect_spikes

@@ -27,7 +27,8 @@ from statistics import NormalDist
 from typing import Literal
 
 from social_listen.core import ConfigError
-from social_listen.listener._data import MentionData, aggregate, as_store, bucket_aggregate, period_filter
+from social_listen.listener._buckets import bucket_aggregate
+from social_listen.listener._data import MentionData, aggregate, as_store, period_filter
 from social_listen.listener._results import TableResult
 from social_listen.store import Filter
 

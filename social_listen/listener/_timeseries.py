@@ -15,14 +15,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from social_listen.core import ConfigError
+from social_listen.listener._buckets import bucket_aggregate, on_utc_days, per_bucket
 from social_listen.listener._data import (
     MentionData,
     aggregate,
     as_store,
-    bucket_aggregate,
     distinct_authors,
-    on_utc_days,
-    per_bucket,
     period_filter,
     period_total_form,
 )

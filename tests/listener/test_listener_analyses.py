@@ -31,6 +31,7 @@ from tests.listener.listener_support import DAYS, SPIKE_AT, SPIKE_AUTHOR, START,
 END = START + timedelta(days=DAYS)
 MODULES = [
     "_data",
+    "_buckets",
     "_timeseries",
     "_share",
     "_top",

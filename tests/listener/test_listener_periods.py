@@ -9,7 +9,8 @@ import pytest
 
 from social_listen.core import Mention
 from social_listen.listener import as_store, explain_spike, time_series, top
-from social_listen.listener._data import bucket_aggregate, newest, per_bucket, period_filter, utc_day_parts
+from social_listen.listener._buckets import bucket_aggregate, per_bucket, utc_day_parts
+from social_listen.listener._data import newest, period_filter
 from social_listen.store import Filter, MentionStore
 from tests.listener.listener_support import DAYS, SPIKE_AT, START, generate
 
