@@ -189,8 +189,8 @@ def aggregate(
     )
     extra = tuple(
         dim
-        for dim, field in (("brand", "brands"), ("intent", "intents"))
-        if joins and where is not None and len(getattr(where, field)) == 1 and dim not in by
+        for dim in ("brand", "intent")
+        if joins and where is not None and len(getattr(where, _FILTER_FIELDS[dim])) == 1 and dim not in by
     )
     if not extra:
         return store.aggregate(metrics, by=by, where=where, **options)
