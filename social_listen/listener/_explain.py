@@ -114,9 +114,7 @@ def _counts(
         return {str(v): int(c) for v, c in result if v is not None}
     if not values:
         return {}
-    # Narrowed only on the dimensions compared by default: another tag dimension (brand,
-    # intent) that ``where`` restricts too would lose the values tagged beside those it names.
-    field = filter_field(dimension) if dimension in DIMENSIONS else None
+    field = filter_field(dimension)
     if field is not None:
         # Only the wanted values are read (an index range each) instead of every value.
         narrowed = tuple(v for v in values if not getattr(flt, field) or v in getattr(flt, field))

@@ -10,7 +10,7 @@ import pytest
 from social_listen.core import Mention
 from social_listen.listener import as_store, explain_spike, time_series, top
 from social_listen.listener._buckets import bucket_aggregate, per_bucket, utc_day_parts
-from social_listen.listener._data import newest, period_filter
+from social_listen.listener._data import _FILTER_FIELDS, newest, period_filter
 from social_listen.store import Filter, MentionStore
 from tests.listener.listener_support import DAYS, SPIKE_AT, START, generate
 
@@ -144,10 +144,32 @@ def test_spike_baseline_counts_with_partial_edge_days_equal_a_python_count(
 
 def test_filter_fields_are_filter_fields_and_agree_with_the_rollups_map() -> None:
     # The listener narrows a dimension by the same Filter field the store's rollup reads.
-    from social_listen.listener._data import _FILTER_FIELDS, filter_field
+    from social_listen.listener._data import filter_field
     from social_listen.store._rollup import _KIND_FILTER
 
     assert set(_FILTER_FIELDS.values()) <= set(Filter.model_fields)
     assert {kind: filter_field(kind) for kind in _KIND_FILTER} == _KIND_FILTER
     assert filter_field("hashtag") is None
     assert filter_field("link") is None
+
+
+@pytest.fixture(scope="module")
+def queried(mentions: list[Mention]) -> MentionStore:
+    """The mentions with query labels (the generated ones have none)."""
+    return as_store([m.model_copy(update={"query": f"q{i % 3}"}) for i, m in enumerate(mentions)])
+
+
+@pytest.mark.parametrize("dimension", sorted(_FILTER_FIELDS))
+def test_spike_counts_narrowed_to_the_wanted_values_equal_the_whole_grouping(
+    queried: MentionStore, dimension: str
+) -> None:
+    # Narrowing the filter to the values asked (even where it already restricts the same
+    # field) must not change their counts: a tag filter restricts the grouped tags the same way.
+    from social_listen.listener._explain import _counts
+
+    where = period_filter(START, END, brands=("acme",), intents=("complaint",))
+    rows = queried.aggregate(("count",), by=(dimension,), where=where)
+    whole = {str(v): int(c) for v, c in rows if v is not None}
+    wanted = (*sorted(whole)[:3], "no-such-value")
+    assert whole
+    assert _counts(queried, dimension, where, wanted) == {v: whole[v] for v in wanted if v in whole}
