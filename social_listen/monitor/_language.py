@@ -280,41 +280,47 @@ class LanguageDetector:
                     tail.append(state)
                 path[lockstep : lockstep + len(tail), row] = tail
             path = path.T
+            feature_bits = int(self._ptc.shape[0]).bit_length()
             for first in range(0, n, _SORT_ROWS):  # rows of similar length: little padding
                 width = lengths[first]
                 if not width:
                     break
-                visited = output[path[first : first + _SORT_ROWS, :width]]
-                # Sort each row by (feature, position): runs of one feature give its count,
-                # and each run starts at the feature's first visit.
-                shift = max(1, width.bit_length())
-                keys = (visited << shift) | np.arange(width)
-                keys.sort(axis=1)
-                feature = keys >> shift
-                starts = np.empty(keys.shape, dtype=bool)
-                starts[:, 0] = True
-                np.not_equal(feature[:, 1:], feature[:, :-1], out=starts[:, 1:])
-                starts &= feature >= 0
-                row_of, col_of = np.nonzero(starts)
+                visited = output[path[first : first + _SORT_ROWS, :width]]  # -1: no feature
+                row_of, col_of = np.nonzero(visited >= 0)
                 if not row_of.size:
                     continue
-                flat = row_of * width + col_of
-                ends = np.empty_like(flat)
-                ends[:-1] = flat[1:]
-                ends[-1] = keys.size
-                np.minimum(ends, (row_of + 1) * width, out=ends)  # a row's last run ends with it
+                # One flat sort by (text, feature, position), packed in shifts (integer
+                # division is slow): each run of one feature in one text gives its count,
+                # and the run starts at the feature's first visit.
+                col_bits = width.bit_length()
+                keys = row_of << feature_bits
+                keys |= visited[row_of, col_of]
+                keys <<= col_bits
+                keys |= col_of
+                keys.sort()
+                group = keys >> col_bits
+                heads = np.empty(keys.size, dtype=bool)
+                heads[0] = True
+                np.not_equal(group[1:], group[:-1], out=heads[1:])
+                run_starts = np.flatnonzero(heads)
+                runs = np.empty_like(run_starts)
+                runs[:-1] = run_starts[1:]
+                runs[-1] = keys.size
+                runs -= run_starts
+                head_keys = keys[run_starts]
+                head_rows = head_keys >> (feature_bits + col_bits)
                 # Each count goes where its feature was first visited; reading those places
-                # row by row lists the features in first-visit order, as visit_counts does.
-                first_seen = np.zeros(keys.size, dtype=np.intp)
-                first_seen[row_of * width + (keys[row_of, col_of] & ((1 << shift) - 1))] = ends - flat
+                # text by text lists the features in first-visit order, as visit_counts does.
+                first_seen = np.zeros(visited.size, dtype=np.intp)
+                first_seen[head_rows * width + (head_keys & ((1 << col_bits) - 1))] = runs
                 places = np.flatnonzero(first_seen)
                 feat_parts.append(visited.ravel()[places])
                 count_parts.append(first_seen[places])
-                row_of = places // width
-                per_row = np.bincount(row_of, minlength=keys.shape[0])
-                for row in np.flatnonzero(per_row).tolist():
-                    sizes.append(int(per_row[row]))
-                    rows.append(together[first + row])
+                per_row = np.bincount(head_rows, minlength=visited.shape[0]).tolist()
+                for row, size in enumerate(per_row):
+                    if size:
+                        sizes.append(size)
+                        rows.append(together[first + row])
         if not rows:
             empty = np.zeros(0, dtype=np.intp)
             return empty, empty, empty, rows
