@@ -18,7 +18,7 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 from social_listen.core import ConfigError, Mention, Score
-from social_listen.monitor._trusted import trusted_builder
+from social_listen.monitor._trusted import ReadOnlyDict, trusted_builder
 
 __all__ = ["InfluenceModel", "ReachModel", "seen_fraction"]
 
@@ -134,7 +134,8 @@ class ReachModel:
                 author_part = 0.0
                 method = "reach-v1:engagement"
         value = author_part + engaged + shares * self.share_audience
-        return _score(value=round(value, 1), method=method, inputs=inputs, reasons=())
+        # Read-only: equal inputs share this Score across mentions (see score).
+        return _score(value=round(value, 1), method=method, inputs=ReadOnlyDict(inputs), reasons=())
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ class InfluenceModel:
         return _score(
             value=round(value, 2),
             method="influence-v1",
-            inputs={"followers": followers, "engagement": engagement, "verified": verified},
+            # Read-only: equal inputs share this Score across mentions (see score).
+            inputs=ReadOnlyDict(followers=followers, engagement=engagement, verified=verified),
             reasons=(),
         )

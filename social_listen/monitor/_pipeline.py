@@ -243,7 +243,8 @@ class Enricher:
         max_chars: Characters of title + text analysed (longer is cut, flag
             ``analysis_text_capped``).
         now: The clock for urgency; default each mention's ``collected_at`` (reproducible).
-        batch_size: Mentions per language-detection batch.
+        batch_size: Mentions per slice: each stage runs over this many at a time (also the
+            streaming batch); at least 1.
 
     Examples:
         >>> from datetime import datetime, UTC
@@ -314,12 +315,13 @@ class Enricher:
         batch is assembled, where Python's garbage collector would move them into its oldest
         generation and scan them again in every full collection.
         """
-        size = self.batch_size
+        size = max(1, self.batch_size)
         if len(mentions) <= size:
             return self._enrich_slice(mentions)
         enriched: list[Mention] = []
-        for start in range(0, len(mentions), size):
-            enriched += self._enrich_slice(mentions[start : start + size])
+        remaining = iter(mentions)  # any Sequence (a deque cannot be sliced)
+        while chunk := list(islice(remaining, size)):
+            enriched += self._enrich_slice(chunk)
         return enriched
 
     def _enrich_slice(self, mentions: Sequence[Mention]) -> list[Mention]:
@@ -364,7 +366,7 @@ class Enricher:
     def __call__(self, mentions: Iterable[Mention]) -> Iterator[Mention]:
         """Lazily enrich a stream of mentions in batches of ``batch_size``."""
         iterator = iter(mentions)
-        while batch := list(islice(iterator, self.batch_size)):
+        while batch := list(islice(iterator, max(1, self.batch_size))):
             yield from self.enrich_batch(batch)
 
     def _assemble(

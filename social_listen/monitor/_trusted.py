@@ -14,23 +14,92 @@ Instances of a frozen model built here share one fields-set object per set of na
 of one set each. Every model the enrichment returns stays alive as long as the caller keeps
 it, and each tracked object it owns makes Python's cyclic garbage collector slower (a full
 collection visits every live one); a shared set is one object fewer per model, six per
-enriched mention. Sharing is safe because pydantic changes a fields-set in place only on
-assignment, which a frozen model refuses, and ``model_copy`` copies the set before it
-updates it.
+enriched mention. pydantic changes a fields-set in place only on assignment, which a frozen
+model refuses, and ``model_copy`` copies the set before it updates it; a caller could still
+change it through ``model_fields_set``, so the shared set refuses in-place changes.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["trusted_builder", "trusted_copy"]
+__all__ = ["ReadOnlyDict", "trusted_builder", "trusted_copy"]
 
 M = TypeVar("M", bound=BaseModel)
 
 _set = object.__setattr__  # frozen models refuse their own __setattr__
+
+
+def _read_only(self: object, *args: Any, **kwargs: Any) -> Any:
+    name = type(self).__name__
+    raise TypeError(f"this {name} is shared and read-only; change a copy (dict(...) or set(...))")
+
+
+class _SharedFieldsSet(set[str]):
+    """A fields-set shared by many frozen models: it refuses in-place changes.
+
+    pydantic's ``model_fields_set`` returns the set itself, so a caller's ``fields -= {...}``
+    or ``.discard(...)`` would otherwise change every model sharing it. An augmented
+    assignment makes a new plain set (as it leaves other instances alone with plain
+    pydantic); copies and pickles are plain sets, so ``model_copy`` can update its own.
+    """
+
+    __slots__ = ()
+    add = discard = remove = pop = clear = update = _read_only
+    difference_update = intersection_update = symmetric_difference_update = _read_only
+
+    def __ior__(self, other: Any) -> Any:  # type: ignore[misc]  # NotImplemented: a new object
+        return NotImplemented
+
+    __isub__ = __iand__ = __ixor__ = __ior__
+
+    def __copy__(self) -> set[str]:
+        return set(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> set[str]:
+        return set(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (set, (list(self),))
+
+
+class ReadOnlyDict(dict[str, Any]):
+    """A dict that refuses changes, for values one frozen model shares with others.
+
+    A shared :class:`~social_listen.core.Score`'s ``inputs`` (see
+    :class:`~social_listen.monitor.ReachModel`) must not let one caller's edit reach every
+    mention holding it. It equals, dumps, serializes and validates as a plain dict; copies
+    and pickles are plain dicts.
+
+    Examples:
+        >>> inputs = ReadOnlyDict(followers=5)
+        >>> inputs == {"followers": 5}, dict(inputs)
+        (True, {'followers': 5})
+        >>> inputs["followers"] = 6
+        Traceback (most recent call last):
+        ...
+        TypeError: this ReadOnlyDict is shared and read-only; change a copy (dict(...) or set(...))
+    """
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = pop = popitem = clear = update = setdefault = _read_only
+
+    def __ior__(self, other: Any) -> Any:  # type: ignore[misc]  # NotImplemented: a new object
+        return NotImplemented
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return copy.deepcopy(dict(self), memo)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self),))
+
 
 # Fields-set contents -> the one set shared by the frozen models built with it. The shapes
 # are few (the fields a connector fills, plus the enrichment's); the bound only keeps a
@@ -40,13 +109,13 @@ _MAX_SHARED_FIELDS_SETS = 256
 
 
 def _shared_fields_set(names: set[str]) -> set[str]:
-    """The shared set equal to ``names`` (``names`` itself when it is the first of its kind)."""
+    """The shared, read-only set equal to ``names`` (``names`` itself when the registry is full)."""
     key = frozenset(names)
     shared = _SHARED_FIELDS_SETS.get(key)
     if shared is None:
         if len(_SHARED_FIELDS_SETS) >= _MAX_SHARED_FIELDS_SETS:
             return names
-        shared = _SHARED_FIELDS_SETS[key] = names
+        shared = _SHARED_FIELDS_SETS[key] = _SharedFieldsSet(names)
     return shared
 
 

@@ -127,6 +127,52 @@ def test_enriched_copies_share_their_fields_set_and_stay_independent() -> None:
     assert Mention.model_validate_json(changed.model_dump_json()) == changed
 
 
+def test_a_callers_edit_of_a_shared_fields_set_or_score_reaches_no_other_mention() -> None:
+    import copy
+    import pickle
+
+    enricher = Enricher(brands=KeywordMatcher({"Acme": ["acme"]}), terms=None)
+    posts = [
+        mention(i, "Acme is late", author=Author(handle="a", followers=5000), metrics=Metrics(likes=3))
+        for i in (1, 2)
+    ]
+    a, b = enricher.enrich_batch(posts)
+    fields = a.model_fields_set
+    fields -= {"text"}  # a new set: the shared one is left alone
+    assert "text" in a.model_fields_set
+    assert "text" in b.model_fields_set
+    with pytest.raises(TypeError, match="read-only"):
+        a.model_fields_set.discard("text")
+    assert "text" in b.model_dump(exclude_unset=True)
+    for copied in (copy.copy(a), copy.deepcopy(a), pickle.loads(pickle.dumps(a)), a.model_copy()):
+        assert copied == a
+        copied.model_fields_set.add("extra")  # copies own a plain set
+        assert "extra" not in b.model_fields_set
+    # Equal inputs share one Score: its inputs refuse changes instead of changing every mention.
+    assert a.reach is b.reach
+    assert a.reach is not None
+    assert a.influence is not None
+    with pytest.raises(TypeError, match="read-only"):
+        a.reach.inputs["followers"] = -1  # type: ignore[index]
+    with pytest.raises(TypeError, match="read-only"):
+        a.influence.inputs.pop("followers")  # type: ignore[attr-defined]
+    assert dict(a.reach.inputs)["followers"] == 5000
+    assert pickle.loads(pickle.dumps(a)).reach == a.reach
+    assert Mention.model_validate_json(a.model_dump_json()) == a
+
+
+def test_batch_size_applies_to_any_sequence_and_is_at_least_one() -> None:
+    from collections import deque
+
+    posts = [mention(i, f"Acme order {i}") for i in range(7)]
+    enricher = Enricher(brands=KeywordMatcher({"Acme": ["acme"]}), batch_size=3, terms=None)
+    expected = enricher.enrich_batch(posts)
+    assert enricher.enrich_batch(deque(posts)) == expected  # type: ignore[arg-type]
+    enricher.batch_size = 0  # the attribute is public: treated as 1, like the constructor does
+    assert enricher.enrich_batch(posts) == expected
+    assert list(enricher(iter(posts))) == expected
+
+
 class _Editable(Mention):
     model_config = ConfigDict(frozen=False)
 

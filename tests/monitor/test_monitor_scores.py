@@ -175,7 +175,10 @@ def _state(model: object) -> tuple[object, ...]:
     state = model.__getstate__()  # type: ignore[attr-defined]
     return (
         list(state["__dict__"].items()),
-        *sorted((k, repr(v)) for k, v in state.items() if k != "__dict__"),
+        # A fields-set compares by its names (shared ones are a read-only set subclass).
+        *sorted(
+            (k, repr(sorted(v) if isinstance(v, set) else v)) for k, v in state.items() if k != "__dict__"
+        ),
     )
 
 
