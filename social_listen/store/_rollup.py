@@ -99,7 +99,7 @@ assert list(_PARTIALS) == [name for name, _ in ROLLUP_COLUMNS], "rollup columns 
 _ROLLUP_METRICS = frozenset(name for name, spec in _METRIC_SQL.items() if spec[2] is not None)
 _DISTINCT = "distinct_authors"  # a distinct count over the days' author rows, not a sum
 _FEW_AUTHOR_DAYS = 4  # up to this many whole days, distinct authors are read by day (SQLite)
-_LOCK_KEY = 0x524F4C4C  # "ROLL": PostgreSQL advisory lock class of a day's refresh
+_LOCK_CLASS = ":rollup-day"  # PostgreSQL advisory lock of a day's refresh: (schema + class, day)
 
 
 def day_of(ts: int) -> int:
@@ -258,7 +258,9 @@ def lock_sql(dialect: Dialect, *, wait: bool = True) -> str | None:
     if dialect.name != "postgres":
         return None
     function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    return f"SELECT {function}({_LOCK_KEY}, CAST(? AS INTEGER))"
+    # Advisory locks are per database: the key names the store's schema too, so stores in
+    # other schemas of the same database neither wait for nor skip each other's days.
+    return f"SELECT {function}(hashtext(current_schema() || '{_LOCK_CLASS}'), CAST(? AS INTEGER))"
 
 
 def plan_rollup(

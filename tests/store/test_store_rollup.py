@@ -732,8 +732,10 @@ def test_erasure_during_a_refresh_of_its_day_neither_deadlocks_nor_leaves_the_au
             while eraser.is_alive() and time.monotonic() < deadline:  # the erasure waits for the refresh
                 row = blocker.execute(
                     "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                    "AND classid::bigint = %s",
-                    (_rollup._LOCK_KEY,),
+                    # A day's refresh lock: key 1 is the hash of the schema and the lock class
+                    # (an unsigned oid in pg_locks).
+                    "AND classid::bigint = (hashtext(%s || %s)::bigint & 4294967295)",
+                    (schema, _rollup._LOCK_CLASS),
                 ).fetchone()
                 if row is not None and row[0]:
                     break
@@ -766,8 +768,11 @@ def test_a_refresh_skips_a_day_another_refresh_holds(pg_schema: tuple[str, str])
         days = _dirty(store)
         assert len(days) >= 3
         held = days[1]
-        with psycopg.connect(dsn) as other:  # a refresh of that day in progress elsewhere
-            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_rollup._LOCK_KEY, held))
+        # A refresh of that day in progress elsewhere (the store's own lock statement).
+        with psycopg.connect(dsn, options=f"-c search_path={schema}") as other:
+            lock = _rollup.lock_sql(store.dialect)
+            assert lock is not None
+            other.execute(lock.replace("?", "%s"), (held,))
             assert store.refresh_rollup() == len(days) - 1  # no wait, no StoreBusy
             assert _dirty(store) == [held]
             assert assert_parity(store) > 50  # the held day is read from the mentions
@@ -775,6 +780,36 @@ def test_a_refresh_skips_a_day_another_refresh_holds(pg_schema: tuple[str, str])
             other.rollback()
         assert store.refresh_rollup() == 1
         _assert_rollup_is_a_rebuild(store)
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(120)
+def test_a_refresh_in_another_schema_of_the_database_holds_no_day(pg_schema: tuple[str, str]) -> None:
+    import psycopg
+
+    from social_listen.store import PostgresStore
+
+    dsn, schema = pg_schema
+    neighbour = schema + "_n"
+    rng = random.Random(31)
+    try:
+        with PostgresStore(dsn, schema=schema) as store, PostgresStore(dsn, schema=neighbour):
+            _commit(store, [_mention(rng, i, day_span=3) for i in range(40)])
+            days = _dirty(store)
+            assert days
+            lock = _rollup.lock_sql(store.dialect)
+            assert lock is not None
+            # The neighbouring store refreshes the same days (its lock statement, its schema).
+            with psycopg.connect(dsn, options=f"-c search_path={neighbour}") as other:
+                for day in days:
+                    other.execute(lock.replace("?", "%s"), (day,))
+                assert store.refresh_rollup() == len(days)
+                assert _dirty(store) == []
+                other.rollback()
+            _assert_rollup_is_a_rebuild(store)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {neighbour} CASCADE")
 
 
 @pytest.mark.postgres
