@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from social_listen.core import Mention, Page, SourceState, utcnow
+from social_listen.core import Mention, Page, SourceState, StoreError, utcnow
 from social_listen.store._leases import Lease, Leases, check_lease
 from social_listen.store._outbox import Outbox, insert_outbox
 from social_listen.store._protocol import (
@@ -52,6 +52,7 @@ from social_listen.store._rows import (
     loads,
     mention_from_row,
     mention_rows,
+    nul_free,
     tag_rows,
     tag_values,
     to_us,
@@ -284,6 +285,7 @@ class SQLStoreBase:
         days: set[int] = set()
         if not mentions:
             return days
+        mentions = [nul_free(m) for m in mentions]
         existing, tombs = self._lookup(cur, mentions)
         edits: list[tuple[Mention, tuple[Any, ...]]] = []
         refresh: list[tuple[Any, ...]] = []
@@ -318,6 +320,8 @@ class SQLStoreBase:
             edits = self._drop_old_versions(cur, edits)
             days.update(day_of(found[_TS]) for _, found in edits)
         ids = self._reserve_ids(cur, len(new)) if new else []
+        if len(ids) != len(new):  # map() below would stop at the shorter one silently
+            raise StoreError(f"reserved {len(ids)} ids for {len(new)} new mentions")
         narrow_rows: list[tuple[Any, ...]] = []
         body_rows: list[tuple[Any, ...]] = []
         tag_rows: list[tuple[Any, ...]] = []
@@ -407,7 +411,7 @@ class SQLStoreBase:
         Returns:
             How many stored mentions were updated (unknown ones are skipped).
         """
-        batch = list({m.key: m for m in mentions}.values())
+        batch = list({m.key: m for m in map(nul_free, mentions)}.values())
         if not batch:
             return 0
         updated = 0

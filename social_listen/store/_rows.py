@@ -34,6 +34,7 @@ __all__ = [
     "loads",
     "mention_from_row",
     "mention_rows",
+    "nul_free",
     "null_free_groups",
     "to_us",
 ]
@@ -168,7 +169,8 @@ def domain_of(url: str | None) -> str | None:
     found = _AUTHORITY.match(url)
     if found is None:
         return None
-    return _HOSTS[found.group(1)]
+    # The cache is keyed without the credentials, so none stay in the process's memory.
+    return _HOSTS[found.group(1).rpartition("@")[2]]
 
 
 def _clean(text: str | None) -> str | None:
@@ -176,6 +178,63 @@ def _clean(text: str | None) -> str | None:
     if text is not None and "\x00" in text:
         return text.replace("\x00", "\ufffd")
     return text
+
+
+# The mention's text fields that become bound values of their own (SQL columns, tag values);
+# the rest travel inside JSON, which escapes NUL.
+_NUL_SCALARS = (
+    "source",
+    "native_id",
+    "url",
+    "channel",
+    "parent_id",
+    "thread_id",
+    "query",
+    "language",
+    "detected_language",
+)
+_NUL_LISTS = ("brands", "terms", "hashtags", "links")
+_NUL_FIELDS = attrgetter(*_NUL_SCALARS, *_NUL_LISTS, "author", "intent")
+
+
+def nul_free(mention: Mention) -> Mention:
+    r"""``mention`` with NUL characters replaced (U+FFFD) in every field stored as its own value.
+
+    PostgreSQL text cannot hold NUL: one such character in a channel, a hashtag or a term
+    would fail the whole page there. Both backends store the same replacement, as for the
+    title and the text. A mention without NUL (nearly all) is returned as it is, after one
+    check over its joined fields.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> at = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> m = Mention(source="x", native_id="1", created_at=at, terms=("a\x00b",))
+        >>> clean = nul_free(m)
+        >>> clean.terms == ("a\ufffdb",), nul_free(clean) is clean
+        (True, True)
+    """
+    *scalars, brands, terms, hashtags, links, author, intent = _NUL_FIELDS(mention)
+    probe = [value for value in scalars if value is not None]
+    probe += [*brands, *terms, *hashtags, *links]
+    if author is not None and author.handle is not None:
+        probe.append(author.handle)
+    if intent is not None:
+        probe += intent.labels
+    if "\x00" not in "".join(probe):
+        return mention
+    update: dict[str, Any] = {}
+    for name, value in zip(_NUL_SCALARS, scalars, strict=True):
+        if value is not None and "\x00" in value:
+            update[name] = _clean(value)
+    for name, values in zip(_NUL_LISTS, (brands, terms, hashtags, links), strict=True):
+        if any("\x00" in value for value in values):
+            update[name] = tuple(value.replace("\x00", "\ufffd") for value in values)
+    if author is not None and author.handle is not None and "\x00" in author.handle:
+        update["author"] = author.model_copy(update={"handle": _clean(author.handle)})
+    if intent is not None and any("\x00" in label for label in intent.labels):
+        labels = tuple(label.replace("\x00", "\ufffd") for label in intent.labels)
+        update["intent"] = intent.model_copy(update={"labels": labels})
+    return mention.model_copy(update=update)
 
 
 DERIVED_KEYS = ("sentiment", "intent", "reach", "influence", "urgency")

@@ -45,6 +45,39 @@ def test_commit_page_roundtrips_mentions_and_state(store: Any) -> None:
 
 
 @pytest.mark.reliability(33)
+def test_nul_characters_in_stored_fields_are_replaced_alike_on_both_backends(store: Any) -> None:
+    # PostgreSQL text cannot hold NUL: one in a channel, a hashtag or a term failed the whole page.
+    odd = make_mention(
+        1,
+        native_id="n\x001",
+        channel="c\x00",
+        author=Author(handle="ann\x00"),
+        hashtags=("#a\x00",),
+        terms=("t\x00",),
+        intent=Intent(labels=("complaint\x00",), method="m"),
+        title="t\x00",
+    )
+    commit(store, [make_mention(0), odd])
+    got = store.get("hackernews", "n\ufffd1")
+    assert got is not None
+    assert (got.channel, got.author.handle, got.hashtags, got.terms) == (
+        "c\ufffd",
+        "ann\ufffd",
+        ("#a\ufffd",),
+        ("t\ufffd",),
+    )
+    assert got.intent is not None
+    assert got.intent.labels == ("complaint\ufffd",)
+    assert got.title == "t\ufffd"
+    assert store.count(Filter(terms=("t\ufffd",))) == 1
+    commit(store, [odd])  # the same post again: still one mention, no new version
+    store.upsert_enrichment([odd.model_copy(update={"terms": ("u\x00",)})])
+    assert store.count() == 2
+    assert store.versions("hackernews", "n\ufffd1") == []
+    assert store.get("hackernews", "n\ufffd1").terms == ("u\ufffd",)
+
+
+@pytest.mark.reliability(33)
 def test_redelivery_is_a_noop_and_metrics_refresh(store: Any) -> None:
     commit(store, [make_mention(i) for i in range(4)])
     commit(store, [make_mention(i) for i in range(4)])
