@@ -214,13 +214,10 @@ def nul_free(mention: Mention) -> Mention:
         (True, True)
     """
     *scalars, brands, terms, hashtags, links, author, intent = _NUL_FIELDS(mention)
-    probe = [value for value in scalars if value is not None]
-    probe += [*brands, *terms, *hashtags, *links]
-    if author is not None and author.handle is not None:
-        probe.append(author.handle)
-    if intent is not None:
-        probe += intent.labels
-    if "\x00" not in "".join(probe):
+    handle = author.handle if author is not None else None
+    labels = intent.labels if intent is not None else ()
+    probe = "".join(filter(None, (*scalars, handle, *brands, *terms, *hashtags, *links, *labels)))
+    if "\x00" not in probe:
         return mention
     update: dict[str, Any] = {}
     for name, value in zip(_NUL_SCALARS, scalars, strict=True):
