@@ -212,3 +212,16 @@ def test_a_version_9_postgres_store_keeps_every_body_field(pg_schema: tuple[str,
 def _pg_version(conn: Any) -> int | None:
     row = conn.execute("SELECT value FROM sl_meta WHERE key = 'schema_version'").fetchone()
     return None if row is None else int(row[0])
+
+
+def test_no_nullable_mentions_column_has_a_default_other_than_null(tmp_path: Path) -> None:
+    # The write path leaves NULL values out of a mentions INSERT (sparse rows): a default on
+    # a nullable column would store that default instead of NULL.
+    with SQLiteStore(tmp_path / "s.db") as store, store._read_tx() as cur:
+        cur.execute("PRAGMA table_info(mentions)")
+        columns = cur.fetchall()
+    nullable_with_default = [
+        name for _, name, _, notnull, default, _ in columns if not notnull and default is not None
+    ]
+    assert nullable_with_default == []
+    assert {name for _, name, *_ in columns} >= {"channel", "engagement", "version"}
