@@ -45,7 +45,7 @@ def utc_day_parts(where: Filter) -> list[tuple[Filter, bool]]:
         2026-01-01T14:00:00+00:00 2026-01-02T00:00:00+00:00 False
         2026-01-02T00:00:00+00:00 2026-01-04T00:00:00+00:00 True
     """
-    from social_listen.store._rows import from_us, to_us
+    from social_listen.store._values import from_us, to_us
 
     since, until = where.since, where.until
     if since is None or until is None:
@@ -203,9 +203,9 @@ def per_bucket(
         >>> [(b.day, n) for b, n in per_bucket(store, ("count",), by=(), where=where, freq="day", tz="UTC")]
         [(1, 2), (2, 1)]
     """
-    from social_listen.store._rows import from_us
     from social_listen.store._sql import bucket_edges
     from social_listen.store._sql import zone as _zone
+    from social_listen.store._values import from_us
 
     since, until = where.since, where.until
     if since is None or until is None:

@@ -114,7 +114,7 @@ class TimeSeries(TableResult):
 
 def _starts(since: datetime, until: datetime, freq: str, tz: str) -> list[datetime]:
     """Start of every bucket of the period, aware, in the zone."""
-    from social_listen.store._rows import from_us
+    from social_listen.store._values import from_us
 
     zone_info = _zone(tz)
     edges = bucket_edges(since, until, freq, tz)

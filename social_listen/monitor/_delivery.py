@@ -20,7 +20,7 @@ from social_listen.core import DeliveryError, utcnow
 from social_listen.monitor._sinks import Alert, Sink
 from social_listen.store import OutboxItem, OutboxMessage
 from social_listen.store._base import SQLStoreBase
-from social_listen.store._rows import to_us
+from social_listen.store._values import to_us
 
 __all__ = ["DeliveryReport", "Dispatcher", "outbox_items"]
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from social_listen.core import InvalidFilter, Mention, StoreError, utcnow
 from social_listen.store import Filter
 from social_listen.store._base import Cursor, SQLStoreBase
-from social_listen.store._rows import from_us, to_us
+from social_listen.store._values import from_us, to_us
 
 __all__ = ["STATUSES", "HistoryEntry", "Inbox", "ResponseStats", "SlaBreach", "TriageRecord"]
 

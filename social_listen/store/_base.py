@@ -47,15 +47,10 @@ from social_listen.store._rows import (
     SELECT_COLUMNS,
     TAG_COLUMNS,
     derived,
-    dumps,
-    from_us,
-    loads,
     mention_from_row,
     mention_rows,
-    nul_free,
     tag_rows,
     tag_values,
-    to_us,
 )
 from social_listen.store._sql import (
     Dialect,
@@ -66,6 +61,7 @@ from social_listen.store._sql import (
     sort_clause,
     tag_ids_sql,
 )
+from social_listen.store._values import dumps, from_us, loads, nul_free, to_us
 
 __all__ = ["Cursor", "SQLStoreBase"]
 

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from social_listen.core import Mention, MissingDependency
 from social_listen.store._protocol import Filter, MentionStore
-from social_listen.store._rows import dumps
+from social_listen.store._values import dumps
 
 __all__ = [
     "CSV_COLUMNS",

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from social_listen.core import LeaseLost, utcnow
-from social_listen.store._rows import from_us, to_us
+from social_listen.store._values import from_us, to_us
 
 if TYPE_CHECKING:
     from social_listen.store._base import Cursor, SQLStoreBase

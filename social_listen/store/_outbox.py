@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from social_listen.core import utcnow
 from social_listen.store._protocol import OutboxItem, OutboxMessage
-from social_listen.store._rows import dumps, from_us, to_us
+from social_listen.store._values import dumps, from_us, to_us
 
 if TYPE_CHECKING:
     from social_listen.store._base import Cursor, SQLStoreBase

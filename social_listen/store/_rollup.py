@@ -26,7 +26,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from social_listen.store._protocol import Filter
-from social_listen.store._rows import to_us
 from social_listen.store._schema import ROLLUP_COLUMNS
 from social_listen.store._sql import (
     _METRIC_SQL,
@@ -36,6 +35,7 @@ from social_listen.store._sql import (
     _in,
     order_and_limit,
 )
+from social_listen.store._values import to_us
 
 __all__ = [
     "DAY_US",

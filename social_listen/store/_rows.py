@@ -11,16 +11,14 @@ holding only the fields that are set. Reads rebuild the mention, raw payload inc
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
 from itertools import compress
 from operator import attrgetter
 from typing import Any
 
 from social_listen.core import Mention, Sentiment
 from social_listen.core._chunk_cache import ChunkCache
+from social_listen.store._values import EPOCH, MICROSECOND, clean_text, domain_of, dumps, from_us, loads
 
 __all__ = [
     "BODY_COLUMNS",
@@ -29,18 +27,11 @@ __all__ = [
     "TAG_COLUMNS",
     "body_doc",
     "derived",
-    "dumps",
-    "from_us",
-    "loads",
     "mention_from_row",
     "mention_rows",
-    "nul_free",
     "null_free_groups",
-    "to_us",
 ]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICRO = timedelta(microseconds=1)
 
 MENTION_COLUMNS: tuple[str, ...] = (
     "id",
@@ -88,150 +79,6 @@ BODY_COLUMNS: tuple[str, ...] = (
 """Schema 10: ``brands`` (a JSON list) and ``extras`` (a JSON object) stay columns, ``NULL`` when
 empty, because the monitor's inbox reads them in SQL; ``doc`` holds the rest (see
 :func:`body_doc`)."""
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
-_STDLIB = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
-
-try:  # orjson (the ``speed`` extra) encodes raw payloads about five times faster
-    import orjson
-
-    _OPTIONS = orjson.OPT_NON_STR_KEYS
-
-    def dumps(value: Any) -> str:
-        """Compact JSON (non-ASCII kept, unknown types as strings)."""
-        try:  # the plain call is the fast one; the options only matter when it refuses
-            return orjson.dumps(value).decode()
-        except (TypeError, orjson.JSONEncodeError):
-            pass
-        try:
-            return orjson.dumps(value, default=_default, option=_OPTIONS).decode()
-        except (TypeError, orjson.JSONEncodeError):  # e.g. integers beyond 64 bits
-            return _STDLIB.encode(value)
-
-    loads: Any = orjson.loads
-except ImportError:  # pragma: no cover - exercised when the extra is absent
-
-    def dumps(value: Any) -> str:
-        """Compact JSON (non-ASCII kept, unknown types as strings)."""
-        return _STDLIB.encode(value)
-
-    loads = json.loads
-
-
-def to_us(value: datetime) -> int:
-    """Microseconds since the Unix epoch (exact, no float rounding)."""
-    return (value - _EPOCH) // _MICRO
-
-
-def from_us(value: int) -> datetime:
-    """The aware UTC datetime of microseconds since the epoch."""
-    return _EPOCH + timedelta(microseconds=value)
-
-
-_AUTHORITY = re.compile(r".*?://([^/?#]*)", re.DOTALL)
-
-
-def _host(authority: str) -> str | None:
-    host = authority.rpartition("@")[2]
-    if host.startswith("["):
-        host = host[1 : host.find("]")] if "]" in host else host[1:]
-    else:
-        host = host.partition(":")[0]
-    host = host.lower()
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host
-
-
-# Authorities repeat (a source's posts share a few hosts): one dict lookup each.
-_HOSTS: ChunkCache[str, str | None] = ChunkCache(_host, longest=255)
-
-
-def domain_of(url: str | None) -> str | None:
-    """The lower-cased host of a URL without ``www.`` (no port, no credentials).
-
-    Examples:
-        >>> domain_of("https://user@WWW.Example.com:8443/a?b")
-        'example.com'
-    """
-    if not url:
-        return None
-    found = _AUTHORITY.match(url)
-    if found is None:
-        return None
-    # The cache is keyed without the credentials, so none stay in the process's memory.
-    return _HOSTS[found.group(1).rpartition("@")[2]]
-
-
-def _clean(text: str | None) -> str | None:
-    # PostgreSQL text cannot hold NUL; keep both backends identical.
-    if text is not None and "\x00" in text:
-        return text.replace("\x00", "\ufffd")
-    return text
-
-
-# The mention's text fields that become bound values of their own (SQL columns, tag values);
-# the rest travel inside JSON, which escapes NUL.
-_NUL_SCALARS = (
-    "source",
-    "native_id",
-    "url",
-    "channel",
-    "parent_id",
-    "thread_id",
-    "query",
-    "language",
-    "detected_language",
-)
-_NUL_LISTS = ("brands", "terms", "hashtags", "links")
-_NUL_FIELDS = attrgetter(*_NUL_SCALARS, *_NUL_LISTS, "author", "intent")
-
-
-def nul_free(mention: Mention) -> Mention:
-    r"""``mention`` with NUL characters replaced (U+FFFD) in every field stored as its own value.
-
-    PostgreSQL text cannot hold NUL: one such character in a channel, a hashtag or a term
-    would fail the whole page there. Both backends store the same replacement, as for the
-    title and the text. A mention without NUL (nearly all) is returned as it is, after one
-    check over its joined fields.
-
-    Examples:
-        >>> from datetime import datetime, UTC
-        >>> at = datetime(2026, 1, 1, tzinfo=UTC)
-        >>> m = Mention(source="x", native_id="1", created_at=at, terms=("a\x00b",))
-        >>> clean = nul_free(m)
-        >>> clean.terms == ("a\ufffdb",), nul_free(clean) is clean
-        (True, True)
-    """
-    *scalars, brands, terms, hashtags, links, author, intent = _NUL_FIELDS(mention)
-    handle = author.handle if author is not None else None
-    labels = intent.labels if intent is not None else ()
-    probe = "".join(filter(None, (*scalars, handle, *brands, *terms, *hashtags, *links, *labels)))
-    if "\x00" not in probe:
-        return mention
-    update: dict[str, Any] = {}
-    for name, value in zip(_NUL_SCALARS, scalars, strict=True):
-        if value is not None and "\x00" in value:
-            update[name] = _clean(value)
-    for name, values in zip(_NUL_LISTS, (brands, terms, hashtags, links), strict=True):
-        if any("\x00" in value for value in values):
-            update[name] = tuple(value.replace("\x00", "\ufffd") for value in values)
-    if author is not None and author.handle is not None and "\x00" in author.handle:
-        update["author"] = author.model_copy(update={"handle": _clean(author.handle)})
-    if intent is not None and any("\x00" in label for label in intent.labels):
-        labels = tuple(label.replace("\x00", "\ufffd") for label in intent.labels)
-        update["intent"] = intent.model_copy(update={"labels": labels})
-    return mention.model_copy(update=update)
 
 
 DERIVED_KEYS = ("sentiment", "intent", "reach", "influence", "urgency")
@@ -451,8 +298,8 @@ def mention_rows(
     ) = _MENTION_FIELDS(mention)
     likes, shares, replies, quotes, views, score = _METRICS(metrics)
     engagement = (likes or 0) + (shares or 0) + (replies or 0) + (quotes or 0)
-    created = (created_at - _EPOCH) // _MICRO
-    sort_at = None if sort_at_dt is None else (sort_at_dt - _EPOCH) // _MICRO
+    created = (created_at - EPOCH) // MICROSECOND
+    sort_at = None if sort_at_dt is None else (sort_at_dt - EPOCH) // MICROSECOND
     ts = created if sort_at is None else sort_at
     if sentiment is not None:
         s_score, s_label, s_targeted = sentiment.score, sentiment.label, sentiment.targeted_score
@@ -469,8 +316,8 @@ def mention_rows(
         native_id,
         ts,
         created,
-        None if edited_at is None else (edited_at - _EPOCH) // _MICRO,
-        (collected_at - _EPOCH) // _MICRO,
+        None if edited_at is None else (edited_at - EPOCH) // MICROSECOND,
+        (collected_at - EPOCH) // MICROSECOND,
         version,
         mention.content_hash(),
         handle,
@@ -498,13 +345,13 @@ def mention_rows(
     )
     body = (
         mention_id,
-        _clean(title),
-        _clean(text),
+        clean_text(title),
+        clean_text(text),
         url,
         dumps(list(brands)) if brands else None,
         dumps(dict(extras)) if extras else None,
         body_doc(mention, sort_at),
-        None if raw is None else _clean(dumps(raw)),
+        None if raw is None else clean_text(dumps(raw)),
     )
     facts = (mention_id, ts, s_score, s_label, reach_value, engagement)
     return narrow, body, [pair + facts for pair in tag_values(mention)]

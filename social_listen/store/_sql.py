@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from social_listen.core import InvalidFilter
 from social_listen.store._protocol import DIMENSIONS, METRICS, SORT_KEYS, Filter
-from social_listen.store._rows import to_us
+from social_listen.store._values import to_us
 
 __all__ = [
     "DISTINCT_VALUES_SQL",

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from social_listen.core import Author, Mention, Metrics
-from social_listen.store._rows import derived, dumps, mention_rows, to_us
+from social_listen.store._rows import derived, mention_rows
+from social_listen.store._values import dumps, to_us
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
