@@ -176,14 +176,6 @@ def _one_tag(where: Filter | None) -> tuple[str, list[object]] | None:
     return sql, params
 
 
-_TAG_SORT_SQL = {
-    "time": "t.ts",
-    "reach": "COALESCE(t.reach, -1e300)",
-    "sentiment": "COALESCE(t.sentiment_score, -1e300)",
-    "engagement": "t.engagement",
-}  # sort keys whose column the tag rows repeat, as _SORT_SQL orders them
-
-
 def tag_ids_sql(where: Filter | None, order_by: str) -> tuple[str, list[object], str] | None:
     """The ids of a sorted read taken from one tag's rows, when ``where`` allows it.
 
@@ -214,6 +206,9 @@ _SORT_SQL = {
     "sentiment": "COALESCE(m.sentiment_score, -1e300)",
     "engagement": "m.engagement",
 }
+# The sort keys whose column the tag rows repeat (same names), ordered as _SORT_SQL orders them.
+_TAG_SORTED = ("time", "reach", "sentiment", "engagement")
+_TAG_SORT_SQL = {key: _SORT_SQL[key].replace("m.", "t.") for key in _TAG_SORTED}
 
 
 def sort_clause(order_by: str) -> tuple[str, bool]:
