@@ -31,6 +31,7 @@ from social_listen.monitor._language import (
 )
 from social_listen.monitor._sentiment import (
     DEFAULT_MAX_ANALYSIS_CHARS,
+    NO_FLAGS,
     TEXT_CAPPED,
     UNSUPPORTED_LANGUAGE,
     SentimentResult,
@@ -66,9 +67,6 @@ class _Default:
 DEFAULT = _Default()
 
 _OWN_FLAGS = frozenset({UNSUPPORTED_LANGUAGE, TEXT_CAPPED})
-
-# The flags of a mention without any (most): one shared object rather than one per mention.
-_NO_FLAGS: frozenset[str] = frozenset()
 
 
 class _ScanSpan(Protocol):
@@ -384,7 +382,7 @@ class Enricher:
         text, capped = prepared
         brands = mention.brands
         if not (mention.flags or capped or result.flags or (found is not None and found[1])):
-            flags: set[str] | frozenset[str] = _NO_FLAGS  # the common case: no flag at all
+            flags: set[str] | frozenset[str] = NO_FLAGS  # the common case: no flag at all
             if found is not None:
                 brands = tuple(sorted(found[0]))
         else:

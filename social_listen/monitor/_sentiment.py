@@ -25,6 +25,7 @@ from social_listen.monitor._vader import VaderEngine, VaderScores, vader_lexicon
 
 __all__ = [
     "DEFAULT_MAX_ANALYSIS_CHARS",
+    "NO_FLAGS",
     "RuleAnalyzer",
     "SentimentAnalyzer",
     "SentimentResult",
@@ -187,8 +188,9 @@ class SentimentResult:
     flags: frozenset[str]
 
 
-# The flags of a text that raised none (most): one shared object, not one per result.
-_NO_FLAGS: frozenset[str] = frozenset()
+NO_FLAGS: frozenset[str] = frozenset()
+"""The flags of a text (or a mention) that raised none, the common case: one shared object
+rather than one per result (fewer objects for the garbage collector)."""
 
 _build_sentiment = trusted_builder(Sentiment, score=0.0, label="neutral", method="m", targeted_score=None)
 
@@ -298,4 +300,4 @@ class SentimentScorer:
         # Valid by construction (scores clamped, a built-in label, a str method): skip validation.
         build = _build_sentiment if self._label is None and type(method) is str else Sentiment
         sentiment = build(score=score, label=self.label(score), method=method, targeted_score=targeted)
-        return SentimentResult(sentiment, frozenset(flags) if flags else _NO_FLAGS)
+        return SentimentResult(sentiment, frozenset(flags) if flags else NO_FLAGS)
